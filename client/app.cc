@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+// The client's commands.
+#include "client/app.h"
+
+#include "client/connection.h"
+#include "client/ui/renderer.h"
+#include "common/paths.h"
+
+#include <fmt/core.h>
+
+#include <csignal>
+#include <unistd.h>
+
+namespace bbrun::client {
+
+namespace protocol = common::protocol;
+using protocol::Json;
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupts = 0;
+
+void on_interrupt(int) {
+  g_interrupts = g_interrupts + 1;
+}
+
+// Without SA_RESTART, so that a blocked poll returns and the loop sees the interrupt.
+void install_interrupt_handler() {
+  struct sigaction action {};
+  action.sa_handler = on_interrupt;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+void error(const std::string& message) {
+  fmt::print(stderr, "ERROR: {}\n", message);
+}
+
+std::unique_ptr<ui::Renderer> make_renderer(const Options& options) {
+  if (options.ui == UiMode::json) {
+    return ui::make_json_renderer(stdout);
+  }
+  return ui::make_plain_renderer(stdout, options.verbosity);
+}
+
+int show_status(const common::BuildDirPaths& paths) {
+  auto connection = Connection::open(paths, StartServer::never, std::nullopt);
+  if (!connection) {
+    fmt::print("No server is running for {}\n", paths.builddir.string());
+    return k_exit_no_server;
+  }
+  auto status = connection->call(protocol::command::status);
+  if (!status) {
+    error(status.error().message);
+    return k_exit_no_server;
+  }
+  double timeout = status->value("idle_timeout", 0.0);
+  fmt::print("Server pid {} for {}\n  uptime {:.1f}s, idle timeout {}, {} builds served{}\n",
+             status->value("pid", 0), paths.builddir.string(), status->value("uptime", 0.0),
+             timeout < 0 ? std::string("never") : fmt::format("{}s", timeout),
+             status->value("builds_served", 0),
+             status->value("building", false) ? ", building now" : "");
+  return k_exit_ok;
+}
+
+int kill_server(const common::BuildDirPaths& paths) {
+  auto connection = Connection::open(paths, StartServer::never, std::nullopt);
+  if (!connection) {
+    fmt::print("No server is running for {}\n", paths.builddir.string());
+    return k_exit_ok;
+  }
+  if (auto reply = connection->call(protocol::command::shutdown); !reply) {
+    error(reply.error().message);
+    return k_exit_failed;
+  }
+  // The server closes our pipes when it exits.
+  while (true) {
+    auto event = connection->next_event(-1);
+    if (!event) {
+      return k_exit_ok;
+    }
+  }
+}
+
+Json build_arguments(const Options& options) {
+  Json request{{"targets", options.targets},
+               {"force", options.force},
+               {"continue", options.keep_going},
+               {"no_wait", options.no_wait}};
+  if (!options.task.empty()) {
+    request["task"] = options.task;
+  }
+  if (options.jobs > 0) {
+    request["jobs"] = options.jobs;
+  }
+  return Json::array({request});
+}
+
+// Ask the server to stop on the first Ctrl-C (running tasks finish) and to kill on the second.
+void forward_interrupts(Connection& connection, int& forwarded) {
+  int seen = g_interrupts;
+  if (seen == forwarded) {
+    return;
+  }
+  forwarded = seen;
+  bool terminate = seen >= 2;
+  if (!terminate) {
+    fmt::print(stderr, "NOTE: Stopping: waiting for running tasks to finish (press Ctrl-C "
+                       "again to stop them)\n");
+  }
+  (void)connection.call(protocol::command::cancel,
+                        Json::array({terminate ? "terminate" : "graceful"}));
+}
+
+int build(const Options& options, const common::BuildDirPaths& paths) {
+  auto connection = Connection::open(paths, StartServer::if_needed, options.server_timeout);
+  if (!connection) {
+    error(connection.error().message);
+    return k_exit_no_server;
+  }
+  auto accepted = connection->call(protocol::command::build, build_arguments(options));
+  if (!accepted) {
+    error(accepted.error().message);
+    return options.no_wait ? k_exit_no_server : k_exit_failed;
+  }
+  auto renderer = make_renderer(options);
+  int forwarded = 0;
+  while (true) {
+    auto event = connection->next_event(-1);
+    forward_interrupts(*connection, forwarded);
+    if (!event) {
+      error("lost the server: " + event.error().message);
+      return k_exit_failed;
+    }
+    if (!*event) {
+      continue;
+    }
+    renderer->render(**event);
+    if ((*event)->value("type", "") == protocol::event::build_completed) {
+      bool success = (*event)->value("success", false) && g_interrupts == 0;
+      return success ? k_exit_ok : k_exit_failed;
+    }
+  }
+}
+
+} // namespace
+
+int run(const Options& options) {
+  install_interrupt_handler();
+  auto paths = common::resolve_builddir(options.builddir);
+  if (!paths) {
+    error(paths.error().describe());
+    return k_exit_usage;
+  }
+  if (options.status) {
+    return show_status(*paths);
+  }
+  if (options.kill_server) {
+    return kill_server(*paths);
+  }
+  if (options.server_only) {
+    auto connection = Connection::open(*paths, StartServer::if_needed, options.server_timeout);
+    if (!connection) {
+      error(connection.error().message);
+      return k_exit_no_server;
+    }
+    return k_exit_ok;
+  }
+  return build(options, *paths);
+}
+
+} // namespace bbrun::client

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: MIT
+// Client connection and handshake.
+#include "client/connection.h"
+
+#include "client/server_launcher.h"
+#include "common/fd_passing.h"
+#include "common/unix_socket.h"
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <poll.h>
+#include <thread>
+#include <unistd.h>
+
+namespace bbrun::client {
+
+using common::ErrorKind;
+using common::fail;
+namespace protocol = common::protocol;
+
+namespace {
+
+constexpr auto k_start_deadline = std::chrono::seconds(30);
+constexpr auto k_retry_pause = std::chrono::milliseconds(20);
+
+// Connect, starting a server when nobody listens. Another client may be starting one at the
+// same moment: whoever loses the race for the lock sees its server exit unready, and retries
+// connecting to the winner's.
+common::Result<common::UniqueFd> connect_or_start(const common::BuildDirPaths& paths,
+                                                  StartServer start,
+                                                  std::optional<double> idle_timeout) {
+  auto deadline = std::chrono::steady_clock::now() + k_start_deadline;
+  while (true) {
+    auto socket = common::connect_unix(paths.socket());
+    if (socket || socket.error().kind != ErrorKind::transient) {
+      return socket;
+    }
+    if (start == StartServer::never) {
+      return socket;
+    }
+    auto launched = launch_server(paths, idle_timeout);
+    if (!launched && launched.error().kind != ErrorKind::transient) {
+      return fail(launched.error());
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return fail(ErrorKind::io, "could not start or reach a server; see " + paths.log().string());
+    }
+    if (!launched) {
+      std::this_thread::sleep_for(k_retry_pause);
+    }
+  }
+}
+
+} // namespace
+
+common::Result<Connection> Connection::open(const common::BuildDirPaths& paths, StartServer start,
+                                            std::optional<double> idle_timeout) {
+  auto socket = connect_or_start(paths, start, idle_timeout);
+  if (!socket) {
+    return fail(socket.error());
+  }
+  Connection connection;
+  if (auto handed = connection.hand_over_pipes(socket->get()); !handed) {
+    return fail(handed.error());
+  }
+  socket->reset();
+  auto hello = connection.call(
+      protocol::command::hello,
+      protocol::Json::array({{{"protocol", protocol::k_version}, {"pid", ::getpid()}}}));
+  if (!hello) {
+    return fail(hello.error());
+  }
+  connection.m_server_pid = hello->value("pid", 0);
+  return connection;
+}
+
+common::Result<void> Connection::hand_over_pipes(int socket) {
+  auto events = common::make_pipe();
+  auto commands = common::make_pipe();
+  auto replies = common::make_pipe();
+  if (!events || !commands || !replies) {
+    return fail(ErrorKind::io, common::errno_message("pipe"));
+  }
+  std::array<int, 3> fds{events->write.get(), commands->read.get(), replies->write.get()};
+  if (auto sent = common::send_fds(socket, static_cast<unsigned char>(fds.size()), fds); !sent) {
+    return fail(sent.error());
+  }
+  // Our copies of the server's ends are closed when the Pipes go out of scope, so that the
+  // server's exit shows here as end of file.
+  m_events = std::move(events->read);
+  m_commands = std::move(commands->write);
+  m_replies = std::move(replies->read);
+  return {};
+}
+
+common::Result<std::string> Connection::read_line(int fd, common::LineDecoder& decoder,
+                                                  std::deque<std::string>& pending,
+                                                  int timeout_ms) {
+  while (pending.empty()) {
+    struct pollfd pfd {
+      fd, POLLIN, 0
+    };
+    int rc = ::poll(&pfd, 1, timeout_ms);
+    if (rc < 0 && errno == EINTR) {
+      return fail(ErrorKind::transient, "interrupted");
+    }
+    if (rc == 0) {
+      return fail(ErrorKind::transient, "timed out");
+    }
+    char buffer[65536];
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return fail(ErrorKind::io, "the server closed the connection");
+    }
+    std::vector<common::Line> lines;
+    decoder.feed(std::string_view(buffer, static_cast<size_t>(n)), lines);
+    for (auto& line : lines) {
+      if (!line.too_long) {
+        pending.push_back(std::move(line.text));
+      }
+    }
+  }
+  std::string line = std::move(pending.front());
+  pending.pop_front();
+  return line;
+}
+
+common::Result<protocol::Json> Connection::call(std::string_view command, protocol::Json args) {
+  auto line = common::encode_line(protocol::make_command(command, std::move(args)));
+  if (auto written = common::write_all(m_commands.get(), line); !written) {
+    return fail(ErrorKind::io, "the server closed the connection");
+  }
+  common::Result<std::string> reply_line = fail(ErrorKind::transient, "");
+  do {
+    reply_line = read_line(m_replies.get(), m_reply_decoder, m_pending_replies, -1);
+  } while (!reply_line && reply_line.error().kind == ErrorKind::transient);
+  if (!reply_line) {
+    return fail(reply_line.error());
+  }
+  auto reply = protocol::parse_object(*reply_line);
+  if (!reply) {
+    return fail(reply.error());
+  }
+  if (!reply->value("ok", false)) {
+    return fail(ErrorKind::protocol, reply->value("error", std::string("request refused")));
+  }
+  return reply;
+}
+
+common::Result<std::optional<protocol::Json>> Connection::next_event(int timeout_ms) {
+  auto line = read_line(m_events.get(), m_event_decoder, m_pending_events, timeout_ms);
+  if (!line) {
+    if (line.error().kind == ErrorKind::transient) {
+      return std::optional<protocol::Json>{};
+    }
+    return fail(line.error());
+  }
+  auto event = protocol::parse_object(*line);
+  if (!event) {
+    return fail(event.error());
+  }
+  return std::optional<protocol::Json>(std::move(*event));
+}
+
+} // namespace bbrun::client

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+// bbrun's command line (SPEC.md, "Command line").
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bbrun::client {
+
+enum class UiMode { automatic, plain, fancy, json };
+
+struct Options {
+  std::vector<std::string> targets;
+  std::string task; ///< -c
+  bool force = false;
+  bool keep_going = false;
+  unsigned jobs = 0;
+  std::optional<std::string> builddir;
+  bool status = false;
+  bool server_only = false;
+  bool kill_server = false;
+  bool no_wait = false;
+  std::optional<double> server_timeout;
+  UiMode ui = UiMode::automatic;
+  int verbosity = 0; ///< -1 quiet, 0 normal, 1 verbose, 2 debug
+};
+
+/// The result of parsing: options to act on, or an exit status to leave with (after --help,
+/// --version, or a usage error, which CLI11 has already printed).
+struct ParsedOptions {
+  Options options;
+  std::optional<int> exit_now;
+};
+
+ParsedOptions parse_options(int argc, char** argv);
+
+} // namespace bbrun::client

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: MIT
+// Starting bbrun-server for a build directory, detached from the client.
+#pragma once
+
+#include "common/paths.h"
+#include "common/result.h"
+
+#include <optional>
+
+namespace bbrun::client {
+
+/// Start `bbrun-server` for `paths` in its own session, stdin from /dev/null and stdout/stderr
+/// appended to the server log, with no fd of ours but its readiness pipe (so a server started
+/// from inside make never holds make's jobserver fds). Wait until it listens. Fails with
+/// ErrorKind::transient when it exited without becoming ready (usually: another server won
+/// the race for the lock), ErrorKind::io when it could not be started at all.
+common::Result<void> launch_server(const common::BuildDirPaths& paths,
+                                   std::optional<double> idle_timeout);
+
+} // namespace bbrun::client

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: MIT
+// The client <-> server protocol: commands, replies and events as JSON objects (SPEC.md).
+//
+// After the fd handshake a client talks over three pipes, one NDJSON line per message
+// (common/framing.h):
+//   command pipe  client -> server  {"command": NAME, "args": [...]}
+//   reply pipe    server -> client  {"ok": true, ...} or {"ok": false, "error": "..."}
+//   event pipe    server -> client  {"type": TYPE, "time": MONOTONIC_SECONDS, ...}
+// Every command gets exactly one reply, in order. A build command is answered as soon as the
+// build is accepted; its progress and end arrive as events, the last one BuildCompleted.
+// The first command of a session is `hello`, which exchanges the protocol version and the
+// build id of both binaries, so that either side can refuse a peer it does not understand.
+#pragma once
+
+#include "common/result.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace bbrun::common::protocol {
+
+using Json = nlohmann::json;
+
+/// Bumped on any incompatible change to commands, replies or events.
+inline constexpr int k_version = 1;
+
+namespace command {
+inline constexpr std::string_view hello = "hello";
+inline constexpr std::string_view status = "status";
+inline constexpr std::string_view build = "build";
+inline constexpr std::string_view shutdown = "shutdown";
+inline constexpr std::string_view cancel = "cancel";
+} // namespace command
+
+namespace event {
+inline constexpr std::string_view parse_started = "ParseStarted";
+inline constexpr std::string_view parse_progress = "ParseProgress";
+inline constexpr std::string_view parse_completed = "ParseCompleted";
+inline constexpr std::string_view runqueue_state_changed = "RunQueueStateChanged";
+inline constexpr std::string_view task_started = "TaskStarted";
+inline constexpr std::string_view task_progress = "TaskProgress";
+inline constexpr std::string_view task_completed = "TaskCompleted";
+inline constexpr std::string_view task_failed = "TaskFailed";
+inline constexpr std::string_view task_skipped = "TaskSkipped";
+inline constexpr std::string_view log_message = "LogMessage";
+inline constexpr std::string_view build_completed = "BuildCompleted";
+} // namespace event
+
+struct Command {
+  std::string name;
+  Json args = Json::array(); ///< always an array
+};
+
+/// Parse one command line. Fails with ErrorKind::protocol, saying what is wrong, when the line
+/// is not JSON, not an object, has no string "command", or has "args" that is not an array.
+Result<Command> parse_command(std::string_view line);
+
+/// Parse one reply or event line into an object. Fails with ErrorKind::protocol otherwise.
+Result<Json> parse_object(std::string_view line);
+
+Json make_command(std::string_view name, Json args = Json::array());
+Json ok_reply(Json fields = Json::object());
+Json error_reply(std::string_view message);
+
+/// An event of `type` stamped with the current monotonic time, plus `fields`.
+Json make_event(std::string_view type, Json fields = Json::object());
+
+/// CLOCK_MONOTONIC in seconds: comparable between the client and the server.
+double monotonic_seconds();
+
+} // namespace bbrun::common::protocol

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// Command table and dispatch.
+#include "server/command.h"
+
+#include "server/cooker.h"
+
+#include <array>
+
+namespace bbrun::server {
+
+namespace command = common::protocol::command;
+
+namespace {
+
+const std::array k_commands{
+    CommandSpec{command::hello, &Cooker::cmd_hello},
+    CommandSpec{command::status, &Cooker::cmd_status},
+    CommandSpec{command::build, &Cooker::cmd_build},
+    CommandSpec{command::cancel, &Cooker::cmd_cancel},
+    CommandSpec{command::shutdown, &Cooker::cmd_shutdown},
+};
+
+} // namespace
+
+const CommandSpec* find_command(std::string_view name) {
+  for (const auto& spec : k_commands) {
+    if (spec.name == name) {
+      return &spec;
+    }
+  }
+  return nullptr;
+}
+
+void Cooker::execute(UiSession& session, const common::protocol::Command& command) {
+  const CommandSpec* spec = find_command(command.name);
+  if (spec == nullptr) {
+    session.reply(common::protocol::error_reply("unknown command '" + command.name + "'"));
+    return;
+  }
+  session.reply((this->*spec->handler)(session, command.args));
+}
+
+} // namespace bbrun::server

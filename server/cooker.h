@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: MIT
+// The cooker: parses the metadata, answers commands, and runs one build at a time.
+#pragma once
+
+#include "common/protocol.h"
+#include "server/exec/executor.h"
+#include "server/runqueue/runqueue.h"
+#include "server/ui_session.h"
+
+#include <boost/asio/io_context.hpp>
+
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <sys/types.h>
+
+namespace bbrun::server {
+
+/// Facts about this server that `status` reports.
+struct ServerInfo {
+  std::filesystem::path builddir;
+  std::filesystem::path metadata_dir; ///< the default conf/bitbake.conf and classes/
+  double started = 0;                 ///< monotonic seconds
+  double idle_timeout = 0;            ///< seconds; negative: never
+};
+
+/// A build request, decoded from the build command's arguments.
+struct BuildRequest {
+  std::vector<runqueue::TargetRequest> targets;
+  std::string task;
+  bool force = false;
+  bool keep_going = false;
+  bool no_wait = false;
+  size_t jobs = 0; ///< 0: BB_NUMBER_THREADS, else the number of CPUs
+};
+
+/// Owns the current build and the queue of builds waiting for it. All calls happen on the
+/// event-loop thread.
+class Cooker {
+public:
+  Cooker(boost::asio::io_context& io, ServerInfo info, std::function<void()> request_shutdown);
+  ~Cooker();
+
+  /// Execute `command` for `session` and reply to it (command.cc holds the table).
+  void execute(UiSession& session, const common::protocol::Command& command);
+  /// The session is gone: cancel its build, drop its queued ones.
+  void session_closed(UiSession& session);
+  /// Whether a build runs or waits.
+  bool busy() const { return m_build != nullptr || !m_queue.empty(); }
+  /// Stop starting tasks; `on_idle` runs once no build is left.
+  void wind_down(std::function<void()> on_idle);
+
+  const ServerInfo& info() const { return m_info; }
+  size_t builds_served() const { return m_builds_served; }
+
+  // Command handlers, dispatched from command.cc.
+  common::protocol::Json cmd_hello(UiSession& session, const common::protocol::Json& args);
+  common::protocol::Json cmd_status(UiSession& session, const common::protocol::Json& args);
+  common::protocol::Json cmd_build(UiSession& session, const common::protocol::Json& args);
+  common::protocol::Json cmd_cancel(UiSession& session, const common::protocol::Json& args);
+  common::protocol::Json cmd_shutdown(UiSession& session, const common::protocol::Json& args);
+
+private:
+  struct Build;
+  struct Queued {
+    UiSession* session;
+    BuildRequest request;
+  };
+
+  void start_build(UiSession& session, BuildRequest request);
+  void finish_build(bool success, const runqueue::BuildSummary& summary);
+  void start_next();
+
+  boost::asio::io_context& m_io;
+  ServerInfo m_info;
+  std::function<void()> m_request_shutdown;
+  std::function<void()> m_on_idle;
+  exec::ProcessExecutor m_executor;
+  std::unique_ptr<Build> m_build;
+  std::deque<Queued> m_queue;
+  size_t m_builds_served = 0;
+};
+
+} // namespace bbrun::server

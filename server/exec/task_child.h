@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+// What a forked task child does before it becomes the task's shell.
+#pragma once
+
+#include "server/exec/task_plan.h"
+
+namespace bbrun::server::exec {
+
+/// Exit code of a child whose set-up (dirs, log, script, locks) failed before the task ran.
+inline constexpr int k_setup_failed_exit = 126;
+
+/// Run in the forked child: apply the umask, empty `cleandirs`, create `dirs` and the log
+/// directory, open `${T}/log.TASK.PID` (and point `log.TASK` at it) as stdout and stderr, write
+/// `${T}/run.TASK.PID`, take the lock files, close every other fd, cd into the last dir, and exec
+/// /bin/sh on the script. Returns only on failure, with k_setup_failed_exit, after writing why
+/// to the log (or to the server log when the log itself could not be opened).
+int run_task_child(const TaskPlan& plan);
+
+/// `${T}/log.TASK.PID` for the child `pid`.
+std::filesystem::path task_log_path(const TaskPlan& plan, pid_t pid);
+
+} // namespace bbrun::server::exec

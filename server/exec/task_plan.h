@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+// Everything a forked task child needs, resolved in the cooker before the fork.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace bbrun::server::exec {
+
+/// A task ready to start: all values expanded, all paths absolute. The child only acts on it
+/// (creates dirs, opens the log, writes the script, execs), so it needs no datastore.
+struct TaskPlan {
+  std::string recipe;                           ///< PN, for messages
+  std::string task;                             ///< "do_compile"
+  std::filesystem::path log_dir;                ///< ${T}
+  std::vector<std::filesystem::path> dirs;      ///< created; the last is the working directory
+  std::vector<std::filesystem::path> cleandirs; ///< emptied and recreated first
+  std::vector<std::filesystem::path> lockfiles; ///< flock'ed for the task's whole run
+  mode_t umask = 022;
+  std::string script;                   ///< the complete /bin/sh script
+  std::vector<std::string> environment; ///< "NAME=value" for execve
+};
+
+} // namespace bbrun::server::exec

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+// From a recipe's datastore to a TaskPlan: the task flags BitBake honours, resolved.
+#pragma once
+
+#include "common/result.h"
+#include "server/exec/task_plan.h"
+#include "server/metadata/datastore.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bbrun::server::exec {
+
+/// Resolve task `task` of the recipe whose datastore is `data`: `[dirs]` (default `${B}`),
+/// `[cleandirs]`, `[lockfiles]`, `[umask]` (octal, default 022), `${T}` for logs, the script,
+/// and the environment (`base_environment` plus what the script exports). Fails with
+/// ErrorKind::usage for a python task (not supported yet), a bad umask, or a missing `T`.
+common::Result<TaskPlan> plan_task(const metadata::DataStore& data, std::string_view recipe,
+                                   std::string_view task,
+                                   const std::vector<std::string>& base_environment);
+
+} // namespace bbrun::server::exec

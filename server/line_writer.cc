@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+// Queued pipe writer.
+#include "server/line_writer.h"
+
+#include <boost/asio/write.hpp>
+#include <fmt/core.h>
+
+namespace bbrun::server {
+
+LineWriter::LineWriter(boost::asio::io_context& io, common::UniqueFd fd, FailureHandler on_failure,
+                       size_t limit)
+    : m_pipe(io, fd.release()), m_on_failure(std::move(on_failure)), m_limit(limit) {}
+
+void LineWriter::write(std::string line) {
+  if (m_failed || !m_pipe.is_open()) {
+    return;
+  }
+  m_queued_bytes += line.size();
+  m_queue.push_back(std::move(line));
+  if (m_queued_bytes > m_limit) {
+    fail(fmt::format("reader is not reading: {} bytes queued", m_queued_bytes));
+    return;
+  }
+  if (!m_writing) {
+    write_front();
+  }
+}
+
+void LineWriter::write_front() {
+  m_writing = true;
+  boost::asio::async_write(m_pipe, boost::asio::buffer(m_queue.front()),
+                           [this](const boost::system::error_code& ec, size_t) {
+                             // Aborted means closed, possibly destroyed: touch nothing.
+                             if (ec == boost::asio::error::operation_aborted) {
+                               return;
+                             }
+                             m_writing = false;
+                             if (ec) {
+                               fail(ec.message());
+                               return;
+                             }
+                             m_queued_bytes -= m_queue.front().size();
+                             m_queue.pop_front();
+                             if (!m_queue.empty()) {
+                               write_front();
+                             }
+                           });
+}
+
+void LineWriter::fail(const std::string& why) {
+  if (m_failed) {
+    return;
+  }
+  m_failed = true;
+  close();
+  if (m_on_failure) {
+    m_on_failure(why);
+  }
+}
+
+void LineWriter::close() {
+  m_queue.clear();
+  m_queued_bytes = 0;
+  boost::system::error_code ignored;
+  m_pipe.close(ignored);
+}
+
+} // namespace bbrun::server

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// The process-wide name table behind Symbol, sharded so parser threads rarely contend.
+#include "server/metadata/symbol.h"
+
+#include <array>
+#include <mutex>
+#include <unordered_set>
+
+namespace bbrun::server::metadata {
+
+namespace {
+
+constexpr std::size_t k_shard_count = 32;
+
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+struct Shard {
+  std::mutex mutex;
+  // Node-based set: element addresses stay valid while other names are inserted.
+  std::unordered_set<std::string, TextHash, std::equal_to<>> names;
+};
+
+// Never destroyed: symbols may be used by static objects during shutdown.
+std::array<Shard, k_shard_count>& shards() {
+  static auto* table = new std::array<Shard, k_shard_count>();
+  return *table;
+}
+
+const std::string* intern(std::string_view text) {
+  const std::size_t h = TextHash{}(text);
+  Shard& shard = shards()[h % k_shard_count];
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.names.find(text);
+  if (it == shard.names.end()) {
+    it = shard.names.emplace(text).first;
+  }
+  return &*it;
+}
+
+} // namespace
+
+Symbol::Symbol() {
+  static const std::string* empty = intern("");
+  m_text = empty;
+}
+
+Symbol::Symbol(std::string_view text) : m_text(intern(text)) {}
+
+} // namespace bbrun::server::metadata

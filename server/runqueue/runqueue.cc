@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+// The runqueue state machine.
+#include "server/runqueue/runqueue.h"
+
+#include "common/log.h"
+#include "server/exec/log_tail.h"
+#include "server/exec/task_planner.h"
+#include "server/stamps/signature.h"
+
+#include <boost/asio/post.hpp>
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <csignal>
+
+namespace bbrun::server::runqueue {
+
+namespace protocol = common::protocol;
+
+namespace {
+
+constexpr size_t k_failure_tail_lines = 20;
+constexpr auto k_kill_grace = std::chrono::seconds(5);
+
+bool flag_set(const metadata::DataStore& data, std::string_view task, std::string_view flag) {
+  auto value = data.get_flag(task, flag);
+  return value && *value && !(*value)->empty() && **value != "0";
+}
+
+} // namespace
+
+std::string_view state_name(State state) {
+  switch (state) {
+  case State::prepare:
+    return "Prepare";
+  case State::scene_init:
+    return "SceneInit";
+  case State::scene_run:
+    return "SceneRun";
+  case State::run_init:
+    return "RunInit";
+  case State::running:
+    return "Running";
+  case State::clean_up:
+    return "CleanUp";
+  case State::complete:
+    return "Complete";
+  case State::failed:
+    return "Failed";
+  }
+  return "?";
+}
+
+RunQueue::RunQueue(boost::asio::io_context& io, TaskGraph graph, const RecipeIndex& recipes,
+                   exec::Executor& executor, stamps::StampDb* stamps, EventSink& events,
+                   RunOptions options, std::vector<std::string> task_environment)
+    : m_io(io), m_graph(std::move(graph)), m_recipes(recipes), m_executor(executor),
+      m_stamps(stamps), m_events(events), m_options(options),
+      m_environment(std::move(task_environment)), m_runs(m_graph.nodes.size()), m_kill_timer(io) {
+  m_options.jobs = std::max<size_t>(m_options.jobs, 1);
+}
+
+RunQueue::~RunQueue() {
+  *m_alive = false;
+}
+
+void RunQueue::set_state(State state) {
+  m_state = state;
+  m_events.send_event(protocol::make_event(protocol::event::runqueue_state_changed,
+                                           {{"state", state_name(state)}}));
+}
+
+std::string RunQueue::label(TaskIndex index) const {
+  const auto& node = m_graph.nodes[index];
+  return fmt::format("{}:{}", m_recipes[node.recipe].pn, node.task);
+}
+
+protocol::Json RunQueue::task_fields(TaskIndex index) const {
+  const auto& node = m_graph.nodes[index];
+  return {{"recipe", m_recipes[node.recipe].pn},
+          {"file", m_recipes[node.recipe].file.string()},
+          {"task", node.task}};
+}
+
+void RunQueue::start(std::function<void(const BuildSummary&)> on_finished) {
+  m_on_finished = std::move(on_finished);
+  set_state(State::prepare);
+  prepare();
+  set_state(State::scene_init);
+  set_state(State::scene_run);
+  set_state(State::run_init);
+  set_state(State::running);
+  schedule();
+  maybe_finish();
+}
+
+// Decide, in dependency order, what must run: a task runs when it is forced, [nostamp], has no
+// stamp for its current signature, or depends on a task that runs. This is the only place that
+// decides whether a task is up to date.
+void RunQueue::prepare() {
+  std::vector<bool> forced(m_runs.size(), false);
+  if (m_options.force) {
+    for (TaskIndex target : m_graph.targets) {
+      forced[target] = true;
+    }
+  }
+  for (TaskIndex index : m_graph.order) {
+    const auto& node = m_graph.nodes[index];
+    const auto& recipe = m_recipes[node.recipe];
+    auto& run = m_runs[index];
+    run.noexec = flag_set(*recipe.data, node.task, "noexec");
+    run.nostamp = flag_set(*recipe.data, node.task, "nostamp");
+    if (!run.noexec) {
+      auto plan = exec::plan_task(*recipe.data, recipe.pn, node.task, m_environment);
+      if (plan) {
+        run.plan = std::move(*plan);
+      } else {
+        run.plan_error = plan.error().describe();
+      }
+    }
+    std::vector<std::string_view> dep_signatures;
+    bool dep_runs = false;
+    for (TaskIndex dep : node.deps) {
+      dep_signatures.push_back(m_runs[dep].signature);
+      if (m_runs[dep].status != Status::up_to_date) {
+        ++run.remaining_deps;
+        dep_runs = true;
+      }
+    }
+    run.signature = stamps::task_signature(run.plan ? run.plan->script : node.task, dep_signatures);
+    auto stamp = m_stamps ? m_stamps->signature(recipe.file.string(), node.task) : std::nullopt;
+    run.has_stamp = stamp.has_value();
+    bool needs_run = forced[index] || run.nostamp || dep_runs || stamp != run.signature;
+    run.status = needs_run ? Status::waiting : Status::up_to_date;
+    m_to_run += needs_run ? 1 : 0;
+  }
+  m_summary.attempted = m_runs.size();
+  m_summary.up_to_date = m_runs.size() - m_to_run;
+  // Priority = length of the longest chain of tasks still to run that hangs off this one.
+  for (auto it = m_graph.order.rbegin(); it != m_graph.order.rend(); ++it) {
+    auto& run = m_runs[*it];
+    if (run.status == Status::up_to_date) {
+      continue;
+    }
+    size_t longest = 0;
+    for (TaskIndex dependent : m_graph.nodes[*it].dependents) {
+      longest = std::max(longest, m_runs[dependent].priority);
+    }
+    run.priority = longest + 1;
+    if (run.remaining_deps == 0) {
+      run.status = Status::ready;
+      m_ready.push_back(*it);
+    }
+  }
+  auto lower = by_priority();
+  std::make_heap(m_ready.begin(), m_ready.end(), lower);
+}
+
+void RunQueue::schedule() {
+  auto lower = by_priority();
+  while (!m_stopping && !m_ready.empty() && m_running < m_options.jobs) {
+    std::pop_heap(m_ready.begin(), m_ready.end(), lower);
+    TaskIndex next = m_ready.back();
+    m_ready.pop_back();
+    start_task(next);
+  }
+}
+
+void RunQueue::start_task(TaskIndex index) {
+  auto& run = m_runs[index];
+  ++m_started;
+  run.started = protocol::monotonic_seconds();
+  auto fields = task_fields(index);
+  fields["number"] = m_started;
+  fields["total"] = m_to_run;
+  if (run.noexec) {
+    fields["noexec"] = true;
+    m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
+    complete_task(index);
+    return;
+  }
+  if (!run.plan) {
+    m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
+    fail_task(index, run.plan_error, {});
+    return;
+  }
+  const auto& node = m_graph.nodes[index];
+  if (run.has_stamp && m_stamps) {
+    // The task's outputs are about to change: until it succeeds again it is not up to date.
+    (void)m_stamps->forget(m_recipes[node.recipe].file.string(), node.task);
+  }
+  run.status = Status::running;
+  ++m_running;
+  auto started = m_executor.start(
+      index, *run.plan, [this, index](exec::TaskOutcome outcome) { finish_task(index, outcome); });
+  if (!started) {
+    --m_running;
+    m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
+    fail_task(index, started.error().describe(), {});
+    return;
+  }
+  m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
+}
+
+void RunQueue::finish_task(TaskIndex index, const exec::TaskOutcome& outcome) {
+  --m_running;
+  if (outcome.status.success()) {
+    complete_task(index);
+  } else {
+    fail_task(index, outcome.status.describe(), outcome.log);
+  }
+  schedule();
+  maybe_finish();
+}
+
+void RunQueue::complete_task(TaskIndex index) {
+  auto& run = m_runs[index];
+  const auto& node = m_graph.nodes[index];
+  run.status = Status::done;
+  ++m_summary.ran;
+  double duration = protocol::monotonic_seconds() - run.started;
+  if (m_stamps && !run.nostamp) {
+    auto recorded = m_stamps->record(m_recipes[node.recipe].file.string(), node.task, run.signature,
+                                     run.started, duration);
+    if (!recorded) {
+      common::log::warning("{}: {}", label(index), recorded.error().message);
+    }
+  }
+  auto fields = task_fields(index);
+  fields["duration"] = duration;
+  if (run.noexec) {
+    fields["noexec"] = true;
+  }
+  m_events.send_event(protocol::make_event(protocol::event::task_completed, fields));
+  release_dependents(index);
+}
+
+void RunQueue::release_dependents(TaskIndex index) {
+  auto lower = by_priority();
+  for (TaskIndex dependent : m_graph.nodes[index].dependents) {
+    auto& run = m_runs[dependent];
+    if (run.status != Status::waiting || --run.remaining_deps > 0) {
+      continue;
+    }
+    run.status = Status::ready;
+    m_ready.push_back(dependent);
+    std::push_heap(m_ready.begin(), m_ready.end(), lower);
+  }
+}
+
+void RunQueue::fail_task(TaskIndex index, const std::string& reason,
+                         const std::filesystem::path& log) {
+  m_runs[index].status = Status::failed;
+  ++m_summary.failed;
+  m_summary.failed_tasks.push_back(label(index));
+  auto fields = task_fields(index);
+  fields["reason"] = reason;
+  if (!log.empty()) {
+    fields["log"] = log.string();
+    fields["log_tail"] = exec::read_log_tail(log, k_failure_tail_lines);
+  }
+  m_events.send_event(protocol::make_event(protocol::event::task_failed, fields));
+  if (m_options.keep_going) {
+    skip_dependents(index);
+  } else {
+    m_stopping = true;
+  }
+}
+
+void RunQueue::skip_dependents(TaskIndex index) {
+  std::vector<TaskIndex> stack{index};
+  while (!stack.empty()) {
+    TaskIndex current = stack.back();
+    stack.pop_back();
+    for (TaskIndex dependent : m_graph.nodes[current].dependents) {
+      auto& run = m_runs[dependent];
+      if (run.status == Status::waiting) {
+        run.status = Status::skipped;
+        auto fields = task_fields(dependent);
+        fields["reason"] = fmt::format("depends on failed task {}", label(index));
+        m_events.send_event(protocol::make_event(protocol::event::task_skipped, fields));
+        stack.push_back(dependent);
+      }
+    }
+  }
+}
+
+void RunQueue::stop(StopMode mode) {
+  m_stopping = true;
+  if (mode == StopMode::terminate && m_running > 0) {
+    m_executor.signal_all(SIGTERM);
+    m_kill_timer.expires_after(k_kill_grace);
+    m_kill_timer.async_wait([this, alive = m_alive](const boost::system::error_code& ec) {
+      if (*alive && !ec) {
+        m_executor.signal_all(SIGKILL);
+      }
+    });
+  }
+  maybe_finish();
+}
+
+void RunQueue::maybe_finish() {
+  if (m_running > 0 || m_state == State::complete || m_state == State::failed) {
+    return;
+  }
+  if (!m_stopping && !m_ready.empty()) {
+    return;
+  }
+  m_kill_timer.cancel();
+  set_state(State::clean_up);
+  bool everything_ran = m_summary.ran == m_to_run;
+  m_summary.success = m_summary.failed == 0 && everything_ran;
+  set_state(m_summary.success ? State::complete : State::failed);
+  if (m_on_finished) {
+    // Post: the owner may destroy this runqueue from the callback.
+    boost::asio::post(m_io,
+                      [summary = m_summary, done = std::move(m_on_finished)] { done(summary); });
+  }
+}
+
+} // namespace bbrun::server::runqueue

@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+// The runqueue: a state machine that runs a task graph, at most `jobs` tasks at once.
+//
+// States, each announced with a RunQueueStateChanged event (BitBake's RunQueueState):
+//   prepare -> scene_init -> scene_run -> run_init -> running -> clean_up -> complete | failed
+// prepare decides which tasks must run (`needs_run`) and their priorities; the scene
+// states restore from a shared-state cache once one exists; running starts ready tasks, highest
+// priority first, and advances one step each time a task ends; clean_up waits for the running
+// tasks after a failure or a stop. Everything happens on the event-loop thread, and nothing
+// here blocks: tasks are children awaited through the executor.
+#pragma once
+
+#include "server/event_sink.h"
+#include "server/exec/executor.h"
+#include "server/runqueue/task_graph.h"
+#include "server/stamps/stamp_db.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bbrun::server::runqueue {
+
+enum class State { prepare, scene_init, scene_run, run_init, running, clean_up, complete, failed };
+
+/// The state's name in events ("Prepare", "SceneInit", ...).
+std::string_view state_name(State state);
+
+struct RunOptions {
+  size_t jobs = 1;
+  bool force = false;      ///< the targets' tasks run even when up to date
+  bool keep_going = false; ///< -k: run everything that does not depend on a failure
+};
+
+struct BuildSummary {
+  bool success = false;
+  size_t attempted = 0;  ///< tasks in the graph
+  size_t up_to_date = 0; ///< didn't need to be rerun
+  size_t ran = 0;        ///< completed successfully
+  size_t failed = 0;
+  std::vector<std::string> failed_tasks; ///< "recipe:do_task"
+};
+
+enum class StopMode {
+  graceful,  ///< start nothing new, let running tasks finish
+  terminate, ///< also SIGTERM running tasks, SIGKILL them after a grace period
+};
+
+class RunQueue {
+public:
+  RunQueue(boost::asio::io_context& io, TaskGraph graph, const RecipeIndex& recipes,
+           exec::Executor& executor, stamps::StampDb* stamps, EventSink& events, RunOptions options,
+           std::vector<std::string> task_environment);
+  ~RunQueue();
+
+  /// Run the graph; `on_finished` is called once, from the event loop, at the end.
+  void start(std::function<void(const BuildSummary&)> on_finished);
+  void stop(StopMode mode);
+  State state() const { return m_state; }
+
+private:
+  enum class Status { waiting, up_to_date, ready, running, done, failed, skipped };
+  struct TaskRun {
+    Status status = Status::waiting;
+    size_t remaining_deps = 0; ///< deps that still have to run
+    size_t priority = 0;       ///< tasks on the longest path from here to the end
+    bool noexec = false;
+    bool nostamp = false;
+    bool has_stamp = false;
+    std::string signature;
+    std::optional<exec::TaskPlan> plan;
+    std::string plan_error;
+    double started = 0;
+  };
+
+  /// Heap order for m_ready: the task with the longest path ahead comes out first.
+  auto by_priority() const {
+    return [this](TaskIndex a, TaskIndex b) { return m_runs[a].priority < m_runs[b].priority; };
+  }
+  void set_state(State state);
+  void prepare();
+  void schedule();
+  void start_task(TaskIndex index);
+  void finish_task(TaskIndex index, const exec::TaskOutcome& outcome);
+  void complete_task(TaskIndex index);
+  void fail_task(TaskIndex index, const std::string& reason, const std::filesystem::path& log);
+  void release_dependents(TaskIndex index);
+  void skip_dependents(TaskIndex index);
+  void maybe_finish();
+  std::string label(TaskIndex index) const;
+  common::protocol::Json task_fields(TaskIndex index) const;
+
+  boost::asio::io_context& m_io;
+  TaskGraph m_graph;
+  const RecipeIndex& m_recipes;
+  exec::Executor& m_executor;
+  stamps::StampDb* m_stamps;
+  EventSink& m_events;
+  RunOptions m_options;
+  std::vector<std::string> m_environment;
+  std::vector<TaskRun> m_runs;
+  std::vector<TaskIndex> m_ready; ///< a heap ordered by priority
+  State m_state = State::prepare;
+  BuildSummary m_summary;
+  size_t m_to_run = 0;
+  size_t m_started = 0;
+  size_t m_running = 0;
+  bool m_stopping = false;
+  std::function<void(const BuildSummary&)> m_on_finished;
+  boost::asio::steady_timer m_kill_timer;
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
+};
+
+} // namespace bbrun::server::runqueue

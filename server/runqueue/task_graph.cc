@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+// Task graph construction and ordering.
+#include "server/runqueue/task_graph.h"
+
+#include "server/metadata/tasks.h"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <unordered_set>
+
+namespace bbrun::server::runqueue {
+
+using common::ErrorKind;
+using common::fail;
+
+namespace {
+
+std::vector<std::string> words_of(const metadata::DataStore& data, std::string_view name) {
+  auto value = data.get_var(name);
+  return (value && *value) ? metadata::split_words(**value) : std::vector<std::string>{};
+}
+
+std::vector<std::string> flag_words(const metadata::DataStore& data, std::string_view task,
+                                    std::string_view flag) {
+  auto value = data.get_flag(task, flag);
+  return (value && *value) ? metadata::split_words(**value) : std::vector<std::string>{};
+}
+
+class GraphBuilder {
+public:
+  explicit GraphBuilder(const RecipeIndex& recipes) : m_recipes(recipes), m_tasks(recipes.size()) {}
+
+  common::Result<TaskIndex> add(uint32_t recipe, const std::string& task, std::string_view asker);
+  common::Result<void> expand_all();
+  TaskGraph take() { return std::move(m_graph); }
+
+private:
+  std::string describe(TaskIndex index) const {
+    const auto& node = m_graph.nodes[index];
+    return fmt::format("{}:{}", m_recipes[node.recipe].pn, node.task);
+  }
+  /// The tasks of `recipe`, read from its datastore once.
+  common::Result<const std::vector<metadata::TaskDecl>*> tasks_of(uint32_t recipe);
+  common::Result<void> expand(TaskIndex index);
+  common::Result<void> link(TaskIndex index, uint32_t recipe, const std::string& task);
+
+  const RecipeIndex& m_recipes;
+  TaskGraph m_graph;
+  std::map<std::pair<uint32_t, std::string>, TaskIndex> m_index;
+  std::vector<std::optional<std::vector<metadata::TaskDecl>>> m_tasks;
+};
+
+common::Result<const std::vector<metadata::TaskDecl>*> GraphBuilder::tasks_of(uint32_t recipe) {
+  auto& cached = m_tasks[recipe];
+  if (!cached) {
+    auto tasks = metadata::recipe_tasks(*m_recipes[recipe].data);
+    if (!tasks) {
+      return fail(tasks.error());
+    }
+    cached = std::move(*tasks);
+  }
+  return &*cached;
+}
+
+const metadata::TaskDecl* find_task(const std::vector<metadata::TaskDecl>& tasks,
+                                    std::string_view name) {
+  auto it = std::find_if(tasks.begin(), tasks.end(),
+                         [name](const metadata::TaskDecl& task) { return task.name == name; });
+  return it == tasks.end() ? nullptr : &*it;
+}
+
+common::Result<TaskIndex> GraphBuilder::add(uint32_t recipe, const std::string& task,
+                                            std::string_view asker) {
+  auto key = std::make_pair(recipe, task);
+  if (auto it = m_index.find(key); it != m_index.end()) {
+    return it->second;
+  }
+  auto tasks = tasks_of(recipe);
+  if (!tasks) {
+    return fail(tasks.error());
+  }
+  if (find_task(**tasks, task) == nullptr) {
+    return fail(ErrorKind::usage,
+                fmt::format("{} has no task {}{}", m_recipes[recipe].pn, task,
+                            asker.empty() ? "" : fmt::format(" (wanted by {})", asker)));
+  }
+  auto index = static_cast<TaskIndex>(m_graph.nodes.size());
+  m_graph.nodes.push_back(TaskNode{recipe, task, {}, {}});
+  m_index.emplace(key, index);
+  return index;
+}
+
+common::Result<void> GraphBuilder::link(TaskIndex index, uint32_t recipe, const std::string& task) {
+  auto dep = add(recipe, task, describe(index));
+  if (!dep) {
+    return fail(dep.error());
+  }
+  auto& deps = m_graph.nodes[index].deps;
+  if (std::find(deps.begin(), deps.end(), *dep) == deps.end()) {
+    deps.push_back(*dep);
+  }
+  return {};
+}
+
+common::Result<void> GraphBuilder::expand(TaskIndex index) {
+  uint32_t recipe = m_graph.nodes[index].recipe;
+  std::string task = m_graph.nodes[index].task;
+  const auto& data = *m_recipes[recipe].data;
+  auto tasks = tasks_of(recipe);
+  if (!tasks) {
+    return fail(tasks.error());
+  }
+  // A [deps] entry naming a task the recipe does not have is ignored, as BitBake does.
+  for (const auto& dep : find_task(**tasks, task)->after) {
+    if (find_task(**tasks, dep) != nullptr) {
+      if (auto linked = link(index, recipe, dep); !linked) {
+        return linked;
+      }
+    }
+  }
+  for (const auto& deptask : flag_words(data, task, "deptask")) {
+    for (const auto& depend : words_of(data, "DEPENDS")) {
+      auto provider = m_recipes.resolve(depend, describe(index));
+      if (!provider) {
+        return fail(provider.error());
+      }
+      if (auto linked = link(index, *provider, normalise_task_name(deptask)); !linked) {
+        return linked;
+      }
+    }
+  }
+  for (const auto& entry : flag_words(data, task, "depends")) {
+    auto colon = entry.find(':');
+    if (colon == std::string::npos) {
+      return fail(ErrorKind::usage,
+                  fmt::format("{}[depends] entry '{}' is not recipe:task", describe(index), entry));
+    }
+    auto provider = m_recipes.resolve(entry.substr(0, colon), describe(index));
+    if (!provider) {
+      return fail(provider.error());
+    }
+    if (auto linked = link(index, *provider, normalise_task_name(entry.substr(colon + 1)));
+        !linked) {
+      return linked;
+    }
+  }
+  return {};
+}
+
+// Nodes are appended as they are discovered, so walking the vector by index visits every one
+// exactly once without recursion.
+common::Result<void> GraphBuilder::expand_all() {
+  for (TaskIndex i = 0; i < m_graph.nodes.size(); ++i) {
+    if (auto expanded = expand(i); !expanded) {
+      return expanded;
+    }
+  }
+  for (TaskIndex i = 0; i < m_graph.nodes.size(); ++i) {
+    for (TaskIndex dep : m_graph.nodes[i].deps) {
+      m_graph.nodes[dep].dependents.push_back(i);
+    }
+  }
+  return {};
+}
+
+// Find one cycle among the tasks Kahn's algorithm could not order, and name it.
+std::string describe_cycle(const TaskGraph& graph, const RecipeIndex& recipes,
+                           const std::vector<size_t>& pending) {
+  TaskIndex start = 0;
+  while (pending[start] == 0) {
+    ++start;
+  }
+  // Every unordered task has an unordered dependency: follow those until one repeats.
+  std::vector<int> seen_at(graph.nodes.size(), -1);
+  std::vector<TaskIndex> path;
+  TaskIndex current = start;
+  while (seen_at[current] < 0) {
+    seen_at[current] = static_cast<int>(path.size());
+    path.push_back(current);
+    for (TaskIndex dep : graph.nodes[current].deps) {
+      if (pending[dep] > 0) {
+        current = dep;
+        break;
+      }
+    }
+  }
+  std::string text;
+  for (size_t i = static_cast<size_t>(seen_at[current]); i < path.size(); ++i) {
+    const auto& node = graph.nodes[path[i]];
+    text += fmt::format("{}:{} -> ", recipes[node.recipe].pn, node.task);
+  }
+  const auto& node = graph.nodes[current];
+  return text + fmt::format("{}:{}", recipes[node.recipe].pn, node.task);
+}
+
+common::Result<void> order_tasks(TaskGraph& graph, const RecipeIndex& recipes) {
+  std::vector<size_t> pending(graph.nodes.size());
+  std::vector<TaskIndex> ready;
+  for (TaskIndex i = 0; i < graph.nodes.size(); ++i) {
+    pending[i] = graph.nodes[i].deps.size();
+    if (pending[i] == 0) {
+      ready.push_back(i);
+    }
+  }
+  graph.order.clear();
+  while (!ready.empty()) {
+    TaskIndex next = ready.back();
+    ready.pop_back();
+    graph.order.push_back(next);
+    for (TaskIndex dependent : graph.nodes[next].dependents) {
+      if (--pending[dependent] == 0) {
+        ready.push_back(dependent);
+      }
+    }
+  }
+  if (graph.order.size() != graph.nodes.size()) {
+    return fail(ErrorKind::usage,
+                "Task dependency cycle: " + describe_cycle(graph, recipes, pending));
+  }
+  return {};
+}
+
+} // namespace
+
+std::string normalise_task_name(std::string_view name) {
+  return name.starts_with("do_") ? std::string(name) : "do_" + std::string(name);
+}
+
+common::Result<TaskGraph> build_task_graph(const RecipeIndex& recipes,
+                                           const std::vector<TargetRequest>& targets) {
+  GraphBuilder builder(recipes);
+  std::vector<TaskIndex> target_indices;
+  for (const auto& target : targets) {
+    auto recipe = recipes.resolve(target.recipe, {});
+    if (!recipe) {
+      return fail(recipe.error());
+    }
+    auto index = builder.add(*recipe, normalise_task_name(target.task), {});
+    if (!index) {
+      return fail(index.error());
+    }
+    target_indices.push_back(*index);
+  }
+  if (auto expanded = builder.expand_all(); !expanded) {
+    return fail(expanded.error());
+  }
+  TaskGraph graph = builder.take();
+  graph.targets = std::move(target_indices);
+  if (auto ordered = order_tasks(graph, recipes); !ordered) {
+    return fail(ordered.error());
+  }
+  return graph;
+}
+
+} // namespace bbrun::server::runqueue

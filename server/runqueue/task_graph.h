@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// The task graph of one build: which tasks, and what each waits for.
+#pragma once
+
+#include "common/result.h"
+#include "server/runqueue/recipe_index.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace bbrun::server::runqueue {
+
+using TaskIndex = uint32_t;
+
+struct TaskNode {
+  uint32_t recipe = 0; ///< index in the RecipeIndex
+  std::string task;    ///< "do_compile"
+  std::vector<TaskIndex> deps;
+  std::vector<TaskIndex> dependents;
+};
+
+/// A requested `recipe:task`; `task` empty means the default task.
+struct TargetRequest {
+  std::string recipe;
+  std::string task;
+};
+
+struct TaskGraph {
+  std::vector<TaskNode> nodes;
+  std::vector<TaskIndex> targets;
+  std::vector<TaskIndex> order; ///< topological: every task after its deps
+};
+
+/// "compile" -> "do_compile"; "do_compile" unchanged.
+std::string normalise_task_name(std::string_view name);
+
+/// Build the graph of every task the targets need: `addtask` order inside a recipe
+/// (`[deps]`), `[deptask]` over DEPENDS, `[depends]` = "recipe:do_task". Walks are iterative,
+/// so chains of any length work. Fails with ErrorKind::usage for an unknown target, task or
+/// dependency (naming who asked), and for a cycle (naming the whole cycle).
+common::Result<TaskGraph> build_task_graph(const RecipeIndex& recipes,
+                                           const std::vector<TargetRequest>& targets);
+
+} // namespace bbrun::server::runqueue

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// Build directory fixture.
+#include "tests/integration/build_dir_fixture.h"
+
+#include <csignal>
+#include <cstdlib>
+
+namespace bbrun::testing {
+
+namespace {
+
+std::string client_path() {
+  const char* path = std::getenv("BBRUN_CLIENT");
+  return path != nullptr ? path : "bbrun";
+}
+
+} // namespace
+
+void BuildDirFixture::SetUp() {
+  // The build directory is the cwd of every bbrun run here, never an inherited one.
+  ::unsetenv("BBRUN_BUILDDIR");
+  m_temp.write("build/conf/bblayers.conf",
+               "BBPATH = \"${TOPDIR}\"\nBBFILES ?= \"\"\nBBLAYERS = \"" + layer().string() +
+                   "\"\n");
+  write_local_conf("");
+  m_temp.write("meta-test/conf/layer.conf", "BBPATH .= \":${LAYERDIR}\"\n"
+                                            "BBFILES += \"${LAYERDIR}/recipes-*/*/*.bb\"\n"
+                                            "BBFILE_COLLECTIONS += \"test\"\n"
+                                            "BBFILE_PATTERN_test = \"^${LAYERDIR}/\"\n"
+                                            "BBFILE_PRIORITY_test = \"5\"\n");
+}
+
+void BuildDirFixture::TearDown() {
+  int pid = server_pid();
+  if (pid <= 0 || !process_alive(pid)) {
+    return;
+  }
+  bbrun({"-m"}, {}, std::chrono::seconds(20));
+  if (!wait_until([pid] { return !process_alive(pid); })) {
+    ADD_FAILURE() << "the server did not exit after -m; killing it";
+    ::kill(pid, SIGKILL);
+  }
+}
+
+std::filesystem::path BuildDirFixture::workdir(const std::string& pn) const {
+  return builddir() / "tmp" / "work" / (pn + "-1.0-r0");
+}
+
+void BuildDirFixture::add_recipe(const std::string& file, const std::string& content) const {
+  std::string name = file.substr(0, file.find_first_of("_."));
+  m_temp.write("meta-test/recipes-test/" + name + "/" + file, content);
+}
+
+void BuildDirFixture::write_local_conf(const std::string& content) const {
+  m_temp.write("build/conf/local.conf", content);
+}
+
+ProcessResult BuildDirFixture::bbrun(const std::vector<std::string>& args,
+                                     const std::vector<std::string>& extra_env,
+                                     std::chrono::milliseconds limit) const {
+  std::vector<std::string> argv{client_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, builddir(), extra_env, limit);
+}
+
+int BuildDirFixture::server_pid() const {
+  std::string text = read_file(builddir() / "bbrun.lock");
+  return text.empty() ? 0 : std::atoi(text.c_str());
+}
+
+} // namespace bbrun::testing

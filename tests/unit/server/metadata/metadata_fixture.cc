@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+// TempDir and snippet evaluation for the metadata tests.
+#include "tests/unit/server/metadata/metadata_fixture.h"
+
+#include "server/metadata/evaluator.h"
+#include "server/metadata/parse_cache.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace bbrun::server::metadata::testing {
+
+TempDir::TempDir() {
+  std::string pattern = (std::filesystem::temp_directory_path() / "bbrun-meta-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp failed");
+  }
+  m_path = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(m_path, ec);
+}
+
+std::filesystem::path TempDir::write(const std::filesystem::path& relative,
+                                     std::string_view text) const {
+  const std::filesystem::path full = m_path / relative;
+  std::filesystem::create_directories(full.parent_path());
+  std::ofstream out(full, std::ios::binary);
+  out << text;
+  return full;
+}
+
+Snippet evaluate_snippet(std::string_view text, std::string_view as_path) {
+  Snippet out{std::make_shared<DataStore>(), {}};
+  ParseCache cache;
+  Evaluator ev(*out.data, cache);
+  ev.evaluate_text(text, as_path);
+  out.errors = ev.errors();
+  return out;
+}
+
+std::string value_of(const DataStore& d, std::string_view name) {
+  auto value = d.get_var(name);
+  if (!value) {
+    return "<error: " + value.error().message + ">";
+  }
+  return value->value_or("<unset>");
+}
+
+std::string flag_of(const DataStore& d, std::string_view name, std::string_view flag) {
+  auto value = d.get_flag(name, flag);
+  if (!value) {
+    return "<error: " + value.error().message + ">";
+  }
+  return value->value_or("<unset>");
+}
+
+std::string describe(const std::vector<common::Error>& errors) {
+  std::string out;
+  for (const common::Error& e : errors) {
+    out += (out.empty() ? "" : "\n") + e.describe();
+  }
+  return out;
+}
+
+} // namespace bbrun::server::metadata::testing

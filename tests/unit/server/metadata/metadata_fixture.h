@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// Test helpers for metadata: a temporary directory tree and evaluating snippets of metadata text.
+#pragma once
+
+#include "common/result.h"
+#include "server/metadata/ast.h"
+#include "server/metadata/datastore.h"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bbrun::server::metadata::testing {
+
+/// A fresh directory under TMPDIR, removed with everything in it on destruction.
+class TempDir {
+public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::filesystem::path& path() const { return m_path; }
+
+  /// Write `text` to `relative` (creating directories); return the absolute path.
+  std::filesystem::path write(const std::filesystem::path& relative, std::string_view text) const;
+
+private:
+  std::filesystem::path m_path;
+};
+
+/// The outcome of evaluating a snippet.
+struct Snippet {
+  std::shared_ptr<DataStore> data;
+  std::vector<common::Error> errors;
+};
+
+/// Evaluate `text` as the file `as_path` (its extension picks the grammar) into a fresh
+/// datastore.
+Snippet evaluate_snippet(std::string_view text, std::string_view as_path = "/snippet/test.bb");
+
+/// Return the expanded value of `name`, "<unset>" when unset, or "<error: MESSAGE>".
+std::string value_of(const DataStore& d, std::string_view name);
+
+/// Return the expanded flag, "<unset>" or "<error: MESSAGE>".
+std::string flag_of(const DataStore& d, std::string_view name, std::string_view flag);
+
+/// Return all error descriptions joined by newlines.
+std::string describe(const std::vector<common::Error>& errors);
+
+} // namespace bbrun::server::metadata::testing
