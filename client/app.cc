@@ -145,6 +145,58 @@ int build(const Options& options, const common::BuildDirPaths& paths) {
   }
 }
 
+// A command whose results come as events: Output text goes to stdout untouched; everything
+// else is rendered (to stderr when the command prints data, so stdout stays exactly that).
+int run_output_command(const Options& options, const common::BuildDirPaths& paths,
+                       std::string_view command, Json args) {
+  auto connection = Connection::open(paths, StartServer::if_needed, options.server_timeout);
+  if (!connection) {
+    error(connection.error().message);
+    return k_exit_no_server;
+  }
+  bool prints_data = options.action != Action::parse;
+  auto renderer = prints_data ? ui::make_plain_renderer(stderr, -1) : make_renderer(options);
+  auto accepted = connection->call(command, std::move(args));
+  if (!accepted) {
+    error(accepted.error().message);
+    return k_exit_failed;
+  }
+  while (true) {
+    auto event = connection->next_event(-1);
+    if (!event) {
+      error("lost the server: " + event.error().message);
+      return k_exit_failed;
+    }
+    if (!*event) {
+      continue;
+    }
+    const Json& message = **event;
+    std::string type = message.value("type", "");
+    if (type == protocol::event::output) {
+      std::string text = message.value("text", "");
+      std::fwrite(text.data(), 1, text.size(), stdout);
+    } else if (type == protocol::event::command_completed) {
+      std::fflush(stdout);
+      return message.value("success", false) ? k_exit_ok : k_exit_failed;
+    } else {
+      renderer->render(message);
+    }
+  }
+}
+
+int start_server_only(const Options& options, const common::BuildDirPaths& paths) {
+  auto connection = Connection::open(paths, StartServer::if_needed, options.server_timeout);
+  if (!connection) {
+    error(connection.error().message);
+    return k_exit_no_server;
+  }
+  return k_exit_ok;
+}
+
+Json optional_string(const std::optional<std::string>& value) {
+  return value ? Json(*value) : Json(nullptr);
+}
+
 } // namespace
 
 int run(const Options& options) {
@@ -154,19 +206,24 @@ int run(const Options& options) {
     error(paths.error().describe());
     return k_exit_usage;
   }
-  if (options.status) {
+  switch (options.action) {
+  case Action::status:
     return show_status(*paths);
-  }
-  if (options.kill_server) {
+  case Action::kill_server:
     return kill_server(*paths);
-  }
-  if (options.server_only) {
-    auto connection = Connection::open(*paths, StartServer::if_needed, options.server_timeout);
-    if (!connection) {
-      error(connection.error().message);
-      return k_exit_no_server;
-    }
-    return k_exit_ok;
+  case Action::server_only:
+    return start_server_only(options, *paths);
+  case Action::parse:
+    return run_output_command(options, *paths, protocol::command::parse, Json::array());
+  case Action::environment:
+    return run_output_command(options, *paths, protocol::command::environment,
+                              Json::array({optional_string(options.environment_target)}));
+  case Action::getvar:
+    return run_output_command(options, *paths, protocol::command::getvar,
+                              Json::array({options.getvar, optional_string(options.recipe),
+                                           optional_string(options.flag)}));
+  case Action::build:
+    break;
   }
   return build(options, *paths);
 }

@@ -24,15 +24,41 @@ void add_build_options(CLI::App& app, Options& options) {
   app.add_option("-j,--jobs", options.jobs, "at most N tasks at once")->check(CLI::PositiveNumber);
 }
 
-void add_server_options(CLI::App& app, Options& options) {
+// The options that choose an action other than a build, each with the action it selects.
+struct ActionOptions {
+  std::vector<std::pair<CLI::Option*, Action>> choices;
+};
+
+void add_query_options(CLI::App& app, Options& options, ActionOptions& actions) {
+  actions.choices.emplace_back(
+      app.add_flag("-p,--parse-only")->description("parse all recipes and exit"), Action::parse);
+  actions.choices.emplace_back(
+      app.add_option("-e,--environment", options.environment_target,
+                     "print the datastore (global, or of TARGET's recipe) in BitBake -e form")
+          ->expected(0, 1),
+      Action::environment);
+  actions.choices.emplace_back(
+      app.add_option("--getvar", options.getvar,
+                     "print the fully expanded value of VAR (globally or in -r RECIPE)"),
+      Action::getvar);
+  app.add_option("-r,--recipe", options.recipe, "the recipe for --getvar");
+  app.add_option("--flag", options.flag, "print the flag FLAG of the --getvar variable");
+}
+
+void add_server_options(CLI::App& app, Options& options, ActionOptions& actions) {
   app.add_option("--builddir", options.builddir,
                  "the build directory (default: $BBRUN_BUILDDIR, else the current directory)");
-  app.add_flag("--status", options.status, "say whether a server runs for this build directory");
-  app.add_flag("--server-only", options.server_only, "start the server and return");
+  actions.choices.emplace_back(
+      app.add_flag("--status")->description("say whether a server runs for this build directory"),
+      Action::status);
+  actions.choices.emplace_back(
+      app.add_flag("--server-only")->description("start the server and return"),
+      Action::server_only);
   app.add_option("-T,--server-timeout", options.server_timeout,
                  "idle timeout in seconds of a server this client starts (-1: never)");
-  app.add_flag("-m,--kill-server", options.kill_server,
-               "ask the server to finish running tasks and exit");
+  actions.choices.emplace_back(app.add_flag("-m,--kill-server")
+                                   ->description("ask the server to finish running tasks and exit"),
+                               Action::kill_server);
   app.add_flag("--no-wait", options.no_wait,
                "fail at once (exit 3) instead of waiting while another build runs");
 }
@@ -57,8 +83,10 @@ void add_ui_options(CLI::App& app, Options& options) {
 ParsedOptions parse_options(int argc, char** argv) {
   ParsedOptions parsed;
   CLI::App app{"bbrun: build BitBake-syntax recipes through a long-lived cooker server", "bbrun"};
+  ActionOptions actions;
   add_build_options(app, parsed.options);
-  add_server_options(app, parsed.options);
+  add_query_options(app, parsed.options, actions);
+  add_server_options(app, parsed.options, actions);
   add_ui_options(app, parsed.options);
   try {
     app.parse(argc, argv);
@@ -67,8 +95,29 @@ ParsedOptions parse_options(int argc, char** argv) {
     parsed.exit_now = status == 0 ? 0 : k_usage_error;
     return parsed;
   }
-  const auto& options = parsed.options;
-  if (options.targets.empty() && !options.status && !options.server_only && !options.kill_server) {
+  auto& options = parsed.options;
+  size_t chosen = 0;
+  for (const auto& [option, action] : actions.choices) {
+    if (option->count() > 0) {
+      options.action = action;
+      ++chosen;
+    }
+  }
+  if (options.environment_target && options.environment_target->empty()) {
+    options.environment_target.reset(); // a bare -e: the global datastore
+  }
+  if (chosen > 1) {
+    std::fprintf(stderr, "bbrun: -p, -e, --getvar, --status, --server-only and -m exclude each "
+                         "other\n");
+    parsed.exit_now = k_usage_error;
+  } else if (options.action == Action::environment && !options.targets.empty()) {
+    // `bbrun -e hello` as well as `bbrun -e=hello`: the target may come as a positional.
+    if (options.environment_target || options.targets.size() > 1) {
+      std::fprintf(stderr, "bbrun: -e takes at most one TARGET\n");
+      parsed.exit_now = k_usage_error;
+    }
+    options.environment_target = options.targets.front();
+  } else if (options.action == Action::build && options.targets.empty()) {
     std::fprintf(stderr, "bbrun: nothing to do: name a TARGET (see --help)\n");
     parsed.exit_now = k_usage_error;
   }

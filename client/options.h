@@ -10,17 +10,22 @@ namespace bbrun::client {
 
 enum class UiMode { automatic, plain, fancy, json };
 
+/// What the client was asked to do; exactly one per run.
+enum class Action { build, status, server_only, kill_server, parse, environment, getvar };
+
 struct Options {
+  Action action = Action::build;
   std::vector<std::string> targets;
   std::string task; ///< -c
   bool force = false;
   bool keep_going = false;
   unsigned jobs = 0;
   std::optional<std::string> builddir;
-  bool status = false;
-  bool server_only = false;
-  bool kill_server = false;
   bool no_wait = false;
+  std::optional<std::string> environment_target; ///< -e TARGET
+  std::string getvar;                            ///< --getvar VAR
+  std::optional<std::string> recipe;             ///< -r RECIPE
+  std::optional<std::string> flag;               ///< --flag FLAG
   std::optional<double> server_timeout;
   UiMode ui = UiMode::automatic;
   int verbosity = 0; ///< -1 quiet, 0 normal, 1 verbose, 2 debug

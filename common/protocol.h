@@ -8,6 +8,9 @@
 //   event pipe    server -> client  {"type": TYPE, "time": MONOTONIC_SECONDS, ...}
 // Every command gets exactly one reply, in order. A build command is answered as soon as the
 // build is accepted; its progress and end arrive as events, the last one BuildCompleted.
+// Commands that print (environment, getvar) or report progress (parse) send their output as
+// events (Output, Parse*), then CommandCompleted, then an ok reply; a failure before any
+// output is an error reply alone. Output is chunked, so no text is limited by the line cap.
 // The first command of a session is `hello`, which exchanges the protocol version and the
 // build id of both binaries, so that either side can refuse a peer it does not understand.
 #pragma once
@@ -32,6 +35,9 @@ inline constexpr std::string_view status = "status";
 inline constexpr std::string_view build = "build";
 inline constexpr std::string_view shutdown = "shutdown";
 inline constexpr std::string_view cancel = "cancel";
+inline constexpr std::string_view parse = "parse";
+inline constexpr std::string_view environment = "environment";
+inline constexpr std::string_view getvar = "getvar";
 } // namespace command
 
 namespace event {
@@ -46,6 +52,10 @@ inline constexpr std::string_view task_failed = "TaskFailed";
 inline constexpr std::string_view task_skipped = "TaskSkipped";
 inline constexpr std::string_view log_message = "LogMessage";
 inline constexpr std::string_view build_completed = "BuildCompleted";
+/// Text a command prints (-e, --getvar), in chunks well under the line cap.
+inline constexpr std::string_view output = "Output";
+/// The end of a command whose results came as events (parse, environment, getvar).
+inline constexpr std::string_view command_completed = "CommandCompleted";
 } // namespace event
 
 struct Command {

@@ -14,14 +14,16 @@ namespace bbrun::common {
 
 namespace {
 
-// A socket address, plus the directory fd that keeps a /proc/self/fd path valid.
-struct Address {
+// A new socket and the address to bind or connect it to, plus the directory fd that keeps a
+// /proc/self/fd path valid.
+struct Endpoint {
   struct sockaddr_un addr {};
   UniqueFd dir;
+  UniqueFd sock;
 };
 
-Result<Address> make_address(const std::filesystem::path& path) {
-  Address address;
+Result<Endpoint> make_endpoint(const std::filesystem::path& path) {
+  Endpoint address;
   address.addr.sun_family = AF_UNIX;
   std::string name = path.string();
   if (name.size() >= sizeof address.addr.sun_path) {
@@ -32,20 +34,21 @@ Result<Address> make_address(const std::filesystem::path& path) {
     name = "/proc/self/fd/" + std::to_string(address.dir.get()) + "/" + path.filename().string();
   }
   std::memcpy(address.addr.sun_path, name.c_str(), name.size() + 1);
+  address.sock.reset(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!address.sock) {
+    return fail(ErrorKind::io, errno_message("socket"));
+  }
   return address;
 }
 
 } // namespace
 
 Result<UniqueFd> listen_unix(const std::filesystem::path& path, int backlog) {
-  auto address = make_address(path);
+  auto address = make_endpoint(path);
   if (!address) {
     return fail(address.error());
   }
-  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock) {
-    return fail(ErrorKind::io, errno_message("socket"));
-  }
+  UniqueFd& sock = address->sock;
   // The umask makes the socket 0600 from the start, with no window in which another user
   // could connect before a chmod.
   mode_t old_mask = ::umask(0177);
@@ -59,18 +62,15 @@ Result<UniqueFd> listen_unix(const std::filesystem::path& path, int backlog) {
   if (::listen(sock.get(), backlog) != 0) {
     return fail(ErrorKind::io, errno_message("listen"));
   }
-  return sock;
+  return std::move(sock);
 }
 
 Result<UniqueFd> connect_unix(const std::filesystem::path& path) {
-  auto address = make_address(path);
+  auto address = make_endpoint(path);
   if (!address) {
     return fail(address.error());
   }
-  UniqueFd sock(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!sock) {
-    return fail(ErrorKind::io, errno_message("socket"));
-  }
+  UniqueFd& sock = address->sock;
   int rc;
   do {
     rc = ::connect(sock.get(), reinterpret_cast<struct sockaddr*>(&address->addr),
@@ -81,7 +81,7 @@ Result<UniqueFd> connect_unix(const std::filesystem::path& path) {
         (errno == ENOENT || errno == ECONNREFUSED) ? ErrorKind::transient : ErrorKind::io;
     return fail(kind, errno_message("connect " + path.string()));
   }
-  return sock;
+  return std::move(sock);
 }
 
 } // namespace bbrun::common

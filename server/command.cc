@@ -18,6 +18,9 @@ const std::array k_commands{
     CommandSpec{command::build, &Cooker::cmd_build},
     CommandSpec{command::cancel, &Cooker::cmd_cancel},
     CommandSpec{command::shutdown, &Cooker::cmd_shutdown},
+    CommandSpec{command::parse, &Cooker::cmd_parse},
+    CommandSpec{command::environment, &Cooker::cmd_environment},
+    CommandSpec{command::getvar, &Cooker::cmd_getvar},
 };
 
 } // namespace

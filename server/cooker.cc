@@ -3,8 +3,7 @@
 #include "server/cooker.h"
 
 #include "common/log.h"
-#include "server/metadata/configuration.h"
-#include "server/metadata/recipe.h"
+#include "server/parsed_metadata.h"
 
 #include <boost/asio/post.hpp>
 #include <fmt/core.h>
@@ -37,11 +36,6 @@ public:
 private:
   UiSession* m_session;
 };
-
-void log_message(EventSink& sink, std::string_view level, std::string_view message) {
-  sink.send_event(
-      protocol::make_event(protocol::event::log_message, {{"level", level}, {"message", message}}));
-}
 
 // The environment tasks start from: what a shell needs, nothing of the server's own state.
 std::vector<std::string> task_base_environment() {
@@ -163,9 +157,9 @@ Json Cooker::cmd_build(UiSession& session, const Json& args) {
       return protocol::error_reply("another build is running");
     }
     UiSession* owner = m_build ? m_build->session : m_queue.back().session;
-    log_message(session, "note",
-                fmt::format("waiting for the build started by pid {} to finish",
-                            owner != nullptr ? owner->client_pid() : 0));
+    send_log_message(session, "note",
+                     fmt::format("waiting for the build started by pid {} to finish",
+                                 owner != nullptr ? owner->client_pid() : 0));
     m_queue.push_back({&session, std::move(*request)});
     return protocol::ok_reply({{"queued", true}});
   }
@@ -181,41 +175,33 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
       Build{&session, std::move(request), BuildEvents(&session), nullptr, std::nullopt, nullptr});
   auto& events = m_build->events;
   auto fail_build = [this, &events](const std::string& message) {
-    log_message(events, "error", message);
+    send_log_message(events, "error", message);
     finish_build(false, {});
   };
-  events.send_event(protocol::make_event(protocol::event::parse_started));
-  metadata::LoadOptions options{m_info.builddir, m_info.metadata_dir};
-  auto config = metadata::load_configuration(options);
-  if (!config) {
-    fail_build(config.error().describe());
+  auto parsed = parse_metadata(load_options(), events);
+  if (!parsed) {
+    fail_build(parsed.error().describe());
     return;
   }
-  std::vector<metadata::Recipe> recipes;
-  std::vector<std::string> errors;
-  for (const auto& file : config->recipe_files) {
-    auto recipe = metadata::parse_recipe(*config, file);
-    if (recipe) {
-      recipes.push_back(std::move(*recipe));
-    } else {
-      errors.push_back(recipe.error().describe());
+  if (!parsed->errors.empty()) {
+    for (size_t i = 0; i + 1 < parsed->errors.size(); ++i) {
+      send_log_message(events, "error", parsed->errors[i]);
     }
-  }
-  events.send_event(
-      protocol::make_event(protocol::event::parse_completed,
-                           {{"total", config->recipe_files.size()}, {"errors", errors.size()}}));
-  if (!errors.empty()) {
-    for (size_t i = 0; i + 1 < errors.size(); ++i) {
-      log_message(events, "error", errors[i]);
-    }
-    fail_build(errors.back());
+    fail_build(parsed->errors.back());
     return;
   }
+  auto& config = parsed->config;
+  auto recipes = std::move(parsed->recipes);
   m_build->recipes = std::make_unique<runqueue::RecipeIndex>(std::move(recipes));
   std::vector<runqueue::TargetRequest> targets = m_build->request.targets;
+  std::string default_task = m_build->request.task;
+  if (default_task.empty()) {
+    auto configured = config.data->get_var("BB_DEFAULT_TASK");
+    default_task = (configured && *configured && !(*configured)->empty()) ? **configured : "build";
+  }
   for (auto& target : targets) {
     if (target.task.empty()) {
-      target.task = m_build->request.task.empty() ? "build" : m_build->request.task;
+      target.task = default_task;
     }
   }
   auto graph = runqueue::build_task_graph(*m_build->recipes, targets);
@@ -223,22 +209,22 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
     fail_build(graph.error().describe());
     return;
   }
-  auto tmpdir = config->data->get_var("TMPDIR");
+  auto tmpdir = config.data->get_var("TMPDIR");
   if (tmpdir && *tmpdir) {
     std::string warning;
     auto stamps = stamps::StampDb::open(std::filesystem::path(**tmpdir) / "stamps.db", &warning);
     if (!warning.empty()) {
-      log_message(events, "warning", warning);
+      send_log_message(events, "warning", warning);
     }
     if (stamps) {
       m_build->stamps.emplace(std::move(*stamps));
     } else {
-      log_message(events, "warning", stamps.error().message + ": every task will run");
+      send_log_message(events, "warning", stamps.error().message + ": every task will run");
     }
   }
   size_t jobs = m_build->request.jobs;
   if (jobs == 0) {
-    auto threads = config->data->get_var("BB_NUMBER_THREADS");
+    auto threads = config.data->get_var("BB_NUMBER_THREADS");
     jobs = (threads && *threads) ? std::strtoul((*threads)->c_str(), nullptr, 10) : 0;
   }
   if (jobs == 0) {

@@ -4,6 +4,7 @@
 
 #include "common/protocol.h"
 #include "server/exec/executor.h"
+#include "server/metadata/configuration.h"
 #include "server/runqueue/runqueue.h"
 #include "server/ui_session.h"
 
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 
@@ -61,6 +63,10 @@ public:
   common::protocol::Json cmd_build(UiSession& session, const common::protocol::Json& args);
   common::protocol::Json cmd_cancel(UiSession& session, const common::protocol::Json& args);
   common::protocol::Json cmd_shutdown(UiSession& session, const common::protocol::Json& args);
+  // Read-only metadata commands (query_commands.cc): served even while a build runs.
+  common::protocol::Json cmd_parse(UiSession& session, const common::protocol::Json& args);
+  common::protocol::Json cmd_environment(UiSession& session, const common::protocol::Json& args);
+  common::protocol::Json cmd_getvar(UiSession& session, const common::protocol::Json& args);
 
 private:
   struct Build;
@@ -69,6 +75,11 @@ private:
     BuildRequest request;
   };
 
+  metadata::LoadOptions load_options() const;
+  /// The configuration's datastore, or `recipe`'s (parsing every recipe, with progress on
+  /// `events`, to find its provider).
+  common::Result<std::shared_ptr<const metadata::DataStore>>
+  datastore_for(EventSink& events, const std::optional<std::string>& recipe);
   void start_build(UiSession& session, BuildRequest request);
   void finish_build(bool success, const runqueue::BuildSummary& summary);
   void start_next();

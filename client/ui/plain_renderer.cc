@@ -82,6 +82,11 @@ private:
     std::string message = event.value("message", "");
     fmt::print(m_out, "{}{}\n", prefix.empty() ? "" : prefix + ": ", message);
   }
+  void parse_completed(const Json& event) {
+    note(fmt::format("Parsing of {} .bb files complete ({} cached, {} parsed). {} errors.",
+                     event.value("total", 0), event.value("cached", 0), event.value("parsed", 0),
+                     event.value("errors", 0)));
+  }
   void build_completed(const Json& event) {
     size_t failed = event.value("failed", 0);
     std::string outcome = failed == 0 ? "all succeeded" : fmt::format("{} failed", failed);
@@ -105,6 +110,7 @@ private:
 };
 
 const std::map<std::string, PlainRenderer::Handler> PlainRenderer::k_handlers{
+    {std::string(protocol::event::parse_completed), &PlainRenderer::parse_completed},
     {std::string(protocol::event::task_started), &PlainRenderer::task_started},
     {std::string(protocol::event::task_completed), &PlainRenderer::task_completed},
     {std::string(protocol::event::task_skipped), &PlainRenderer::task_skipped},

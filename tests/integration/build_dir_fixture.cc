@@ -4,6 +4,8 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace bbrun::testing {
 
@@ -61,6 +63,26 @@ ProcessResult BuildDirFixture::bbrun(const std::vector<std::string>& args,
   std::vector<std::string> argv{client_path()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv, builddir(), extra_env, limit);
+}
+
+pid_t BuildDirFixture::start_bbrun(const std::vector<std::string>& args) const {
+  std::string client = client_path();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (::chdir(builddir().c_str()) != 0) {
+      ::_exit(126);
+    }
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, STDOUT_FILENO);
+    std::vector<char*> argv{client.data()};
+    for (const auto& arg : args) {
+      argv.push_back(const_cast<char*>(arg.c_str()));
+    }
+    argv.push_back(nullptr);
+    ::execv(client.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return pid;
 }
 
 int BuildDirFixture::server_pid() const {

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace bbrun::testing {
@@ -33,6 +34,10 @@ protected:
   ProcessResult bbrun(const std::vector<std::string>& args,
                       const std::vector<std::string>& extra_env = {},
                       std::chrono::milliseconds limit = std::chrono::seconds(60)) const;
+
+  /// Start the real `bbrun` with `args` in the build directory without waiting for it (stdout
+  /// to /dev/null); the caller reaps it with waitpid.
+  pid_t start_bbrun(const std::vector<std::string>& args) const;
 
   /// The pid written in bbrun.lock (0 when none).
   int server_pid() const;

@@ -247,16 +247,7 @@ TEST_F(ServerIntegrationTest, KilledClientEndsItsBuildWithoutAStamp) {
   // Given a client killed during a long task, the server should kill the task, write no stamp
   // for it, and keep serving: the next build runs the task again.
   add_recipe("sleeper_1.0.bb", k_sleeper_recipe);
-  const char* client = std::getenv("BBRUN_CLIENT");
-  ASSERT_NE(client, nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::chdir(builddir().c_str());
-    int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::execl(client, client, "sleeper", nullptr);
-    ::_exit(127);
-  }
+  pid_t pid = start_bbrun({"sleeper"});
   fs::path task_pid_file = workdir("sleeper") / "task.pid";
   ASSERT_TRUE(
       wait_until([&] { return !read_file(task_pid_file).empty(); }, std::chrono::seconds(30)));

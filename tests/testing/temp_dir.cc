@@ -29,7 +29,8 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(m_path, ec);
 }
 
-std::filesystem::path TempDir::write(std::string_view relative, std::string_view content) const {
+std::filesystem::path TempDir::write(const std::filesystem::path& relative,
+                                     std::string_view content) const {
   auto full = m_path / relative;
   std::filesystem::create_directories(full.parent_path());
   std::ofstream(full, std::ios::binary) << content;

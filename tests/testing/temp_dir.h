@@ -19,7 +19,8 @@ public:
   const std::filesystem::path& path() const { return m_path; }
 
   /// Write `content` to `relative` (creating parent directories) and return the full path.
-  std::filesystem::path write(std::string_view relative, std::string_view content) const;
+  std::filesystem::path write(const std::filesystem::path& relative,
+                              std::string_view content) const;
 
 private:
   std::filesystem::path m_path;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// TempDir and snippet evaluation for the metadata tests.
+// Snippet evaluation for the metadata tests.
 #include "tests/unit/server/metadata/metadata_fixture.h"
 
 #include "server/metadata/evaluator.h"
@@ -11,28 +11,6 @@
 #include <system_error>
 
 namespace bbrun::server::metadata::testing {
-
-TempDir::TempDir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "bbrun-meta-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw std::runtime_error("mkdtemp failed");
-  }
-  m_path = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(m_path, ec);
-}
-
-std::filesystem::path TempDir::write(const std::filesystem::path& relative,
-                                     std::string_view text) const {
-  const std::filesystem::path full = m_path / relative;
-  std::filesystem::create_directories(full.parent_path());
-  std::ofstream out(full, std::ios::binary);
-  out << text;
-  return full;
-}
 
 Snippet evaluate_snippet(std::string_view text, std::string_view as_path) {
   Snippet out{std::make_shared<DataStore>(), {}};

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Test helpers for metadata: a temporary directory tree and evaluating snippets of metadata text.
+// Test helpers for metadata: evaluating snippets of metadata text.
 #pragma once
 
 #include "common/result.h"
 #include "server/metadata/ast.h"
 #include "server/metadata/datastore.h"
+#include "tests/testing/temp_dir.h"
 
 #include <filesystem>
 #include <memory>
@@ -14,22 +15,7 @@
 
 namespace bbrun::server::metadata::testing {
 
-/// A fresh directory under TMPDIR, removed with everything in it on destruction.
-class TempDir {
-public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::filesystem::path& path() const { return m_path; }
-
-  /// Write `text` to `relative` (creating directories); return the absolute path.
-  std::filesystem::path write(const std::filesystem::path& relative, std::string_view text) const;
-
-private:
-  std::filesystem::path m_path;
-};
+using bbrun::testing::TempDir;
 
 /// The outcome of evaluating a snippet.
 struct Snippet {

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+// The commands that only read metadata: parse (-p), environment (-e), getvar (--getvar).
+#include "server/cooker.h"
+#include "server/metadata/environment.h"
+#include "server/parsed_metadata.h"
+#include "server/runqueue/recipe_index.h"
+
+#include <fmt/core.h>
+
+namespace bbrun::server {
+
+namespace protocol = common::protocol;
+using protocol::Json;
+
+namespace {
+
+// Output is cut into pieces far below the 1 MiB line cap, whatever the size of the text.
+constexpr size_t k_output_chunk = 256 * 1024;
+
+void send_output(EventSink& events, std::string_view text) {
+  for (size_t at = 0; at < text.size(); at += k_output_chunk) {
+    events.send_event(
+        protocol::make_event(protocol::event::output, {{"text", text.substr(at, k_output_chunk)}}));
+  }
+}
+
+void send_completed(EventSink& events, bool success) {
+  events.send_event(
+      protocol::make_event(protocol::event::command_completed, {{"success", success}}));
+}
+
+// Argument `index` of `args`: absent or null gives nullopt; anything but a string is an error.
+common::Result<std::optional<std::string>> optional_string(const Json& args, size_t index,
+                                                           std::string_view what) {
+  if (index >= args.size() || args[index].is_null()) {
+    return std::optional<std::string>{};
+  }
+  if (!args[index].is_string()) {
+    return common::fail(common::ErrorKind::usage, fmt::format("{} must be a string", what));
+  }
+  return std::optional<std::string>(args[index].get<std::string>());
+}
+
+} // namespace
+
+metadata::LoadOptions Cooker::load_options() const {
+  return metadata::LoadOptions{m_info.builddir, m_info.metadata_dir};
+}
+
+common::Result<std::shared_ptr<const metadata::DataStore>>
+Cooker::datastore_for(EventSink& events, const std::optional<std::string>& recipe) {
+  if (!recipe) {
+    auto config = metadata::load_configuration(load_options());
+    if (!config) {
+      return common::fail(config.error());
+    }
+    return config->data;
+  }
+  auto parsed = parse_metadata(load_options(), events);
+  if (!parsed) {
+    return common::fail(parsed.error());
+  }
+  if (!parsed->errors.empty()) {
+    std::string all;
+    for (const auto& error : parsed->errors) {
+      all += (all.empty() ? "" : "\n") + error;
+    }
+    return common::fail(common::ErrorKind::parse, all);
+  }
+  runqueue::RecipeIndex index(std::move(parsed->recipes));
+  auto found = index.resolve(*recipe, {});
+  if (!found) {
+    return common::fail(found.error());
+  }
+  return std::shared_ptr<const metadata::DataStore>(index[*found].data);
+}
+
+Json Cooker::cmd_parse(UiSession& session, const Json&) {
+  auto parsed = parse_metadata(load_options(), session);
+  if (!parsed) {
+    return protocol::error_reply(parsed.error().describe());
+  }
+  for (const auto& error : parsed->errors) {
+    send_log_message(session, "error", error);
+  }
+  send_completed(session, parsed->errors.empty());
+  return protocol::ok_reply();
+}
+
+Json Cooker::cmd_environment(UiSession& session, const Json& args) {
+  auto recipe = optional_string(args, 0, "environment: the recipe");
+  if (!recipe) {
+    return protocol::error_reply(recipe.error().message);
+  }
+  auto data = datastore_for(session, *recipe);
+  if (!data) {
+    return protocol::error_reply(data.error().describe());
+  }
+  send_output(session, metadata::format_environment(**data));
+  send_completed(session, true);
+  return protocol::ok_reply();
+}
+
+Json Cooker::cmd_getvar(UiSession& session, const Json& args) {
+  auto name = optional_string(args, 0, "getvar: the variable");
+  auto recipe = optional_string(args, 1, "getvar: the recipe");
+  auto flag = optional_string(args, 2, "getvar: the flag");
+  for (const auto* arg : {&name, &recipe, &flag}) {
+    if (!*arg) {
+      return protocol::error_reply(arg->error().message);
+    }
+  }
+  if (!*name) {
+    return protocol::error_reply("getvar: expected the variable's name");
+  }
+  auto data = datastore_for(session, *recipe);
+  if (!data) {
+    return protocol::error_reply(data.error().describe());
+  }
+  auto value = *flag ? (*data)->get_flag(**name, **flag) : (*data)->get_var(**name);
+  if (!value) {
+    return protocol::error_reply(value.error().describe());
+  }
+  if (!*value) {
+    std::string what = *flag ? fmt::format("{}[{}]", **name, **flag) : **name;
+    return protocol::error_reply(fmt::format("{} is not set", what));
+  }
+  send_output(session, **value + "\n");
+  send_completed(session, true);
+  return protocol::ok_reply();
+}
+
+} // namespace bbrun::server
