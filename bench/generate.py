@@ -16,8 +16,6 @@ can check that each tool runs exactly this graph.
 """
 
 import argparse
-import os
-import shlex
 from pathlib import Path
 
 # The task chain of every recipe, in order; do_build is noexec (it only collects).

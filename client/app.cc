@@ -5,6 +5,7 @@
 #include "client/connection.h"
 #include "client/ui/renderer.h"
 #include "common/paths.h"
+#include "common/unique_fd.h"
 
 #include <fmt/core.h>
 
@@ -88,6 +89,7 @@ Json build_arguments(const Options& options) {
   Json request{{"targets", options.targets},
                {"force", options.force},
                {"continue", options.keep_going},
+               {"dry_run", options.dry_run},
                {"no_wait", options.no_wait}};
   if (!options.task.empty()) {
     request["task"] = options.task;
@@ -148,7 +150,7 @@ int build(const Options& options, const common::BuildDirPaths& paths) {
 // A command whose results come as events: Output text goes to stdout untouched; everything
 // else is rendered (to stderr when the command prints data, so stdout stays exactly that).
 int run_output_command(const Options& options, const common::BuildDirPaths& paths,
-                       std::string_view command, Json args) {
+                       std::string_view command, Json args, std::FILE* out = stdout) {
   auto connection = Connection::open(paths, StartServer::if_needed, options.server_timeout);
   if (!connection) {
     error(connection.error().message);
@@ -174,9 +176,9 @@ int run_output_command(const Options& options, const common::BuildDirPaths& path
     std::string type = message.value("type", "");
     if (type == protocol::event::output) {
       std::string text = message.value("text", "");
-      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fwrite(text.data(), 1, text.size(), out);
     } else if (type == protocol::event::command_completed) {
-      std::fflush(stdout);
+      std::fflush(out);
       return message.value("success", false) ? k_exit_ok : k_exit_failed;
     } else {
       renderer->render(message);
@@ -191,6 +193,23 @@ int start_server_only(const Options& options, const common::BuildDirPaths& paths
     return k_exit_no_server;
   }
   return k_exit_ok;
+}
+
+// BitBake writes task-depends.dot into the current directory; so do we.
+int write_graph(const Options& options, const common::BuildDirPaths& paths) {
+  const char* k_dot_file = "task-depends.dot";
+  std::FILE* dot = std::fopen(k_dot_file, "w");
+  if (dot == nullptr) {
+    error(common::errno_message(fmt::format("cannot write {}", k_dot_file)));
+    return k_exit_failed;
+  }
+  int status =
+      run_output_command(options, paths, protocol::command::graph, build_arguments(options), dot);
+  std::fclose(dot);
+  if (status == k_exit_ok && options.verbosity >= 0) {
+    fmt::print("NOTE: Task dependencies saved to {}\n", k_dot_file);
+  }
+  return status;
 }
 
 Json optional_string(const std::optional<std::string>& value) {
@@ -222,6 +241,8 @@ int run(const Options& options) {
     return run_output_command(options, *paths, protocol::command::getvar,
                               Json::array({options.getvar, optional_string(options.recipe),
                                            optional_string(options.flag)}));
+  case Action::graph:
+    return write_graph(options, *paths);
   case Action::build:
     break;
   }

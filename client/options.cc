@@ -21,6 +21,7 @@ void add_build_options(CLI::App& app, Options& options) {
   app.add_flag("-f,--force", options.force, "run the named task even if its stamp is valid");
   app.add_flag("-k,--continue", options.keep_going,
                "keep building what does not depend on a failure");
+  app.add_flag("-n,--dry-run", options.dry_run, "show what would run, run nothing");
   app.add_option("-j,--jobs", options.jobs, "at most N tasks at once")->check(CLI::PositiveNumber);
 }
 
@@ -41,6 +42,9 @@ void add_query_options(CLI::App& app, Options& options, ActionOptions& actions) 
       app.add_option("--getvar", options.getvar,
                      "print the fully expanded value of VAR (globally or in -r RECIPE)"),
       Action::getvar);
+  actions.choices.emplace_back(
+      app.add_flag("-g,--graphviz")->description("write task-depends.dot for the TARGETs"),
+      Action::graph);
   app.add_option("-r,--recipe", options.recipe, "the recipe for --getvar");
   app.add_option("--flag", options.flag, "print the flag FLAG of the --getvar variable");
 }
@@ -107,8 +111,8 @@ ParsedOptions parse_options(int argc, char** argv) {
     options.environment_target.reset(); // a bare -e: the global datastore
   }
   if (chosen > 1) {
-    std::fprintf(stderr, "bbrun: -p, -e, --getvar, --status, --server-only and -m exclude each "
-                         "other\n");
+    std::fprintf(stderr, "bbrun: -p, -e, -g, --getvar, --status, --server-only and -m exclude "
+                         "each other\n");
     parsed.exit_now = k_usage_error;
   } else if (options.action == Action::environment && !options.targets.empty()) {
     // `bbrun -e hello` as well as `bbrun -e=hello`: the target may come as a positional.
@@ -117,7 +121,8 @@ ParsedOptions parse_options(int argc, char** argv) {
       parsed.exit_now = k_usage_error;
     }
     options.environment_target = options.targets.front();
-  } else if (options.action == Action::build && options.targets.empty()) {
+  } else if ((options.action == Action::build || options.action == Action::graph) &&
+             options.targets.empty()) {
     std::fprintf(stderr, "bbrun: nothing to do: name a TARGET (see --help)\n");
     parsed.exit_now = k_usage_error;
   }

@@ -11,7 +11,7 @@ namespace bbrun::client {
 enum class UiMode { automatic, plain, fancy, json };
 
 /// What the client was asked to do; exactly one per run.
-enum class Action { build, status, server_only, kill_server, parse, environment, getvar };
+enum class Action { build, status, server_only, kill_server, parse, environment, getvar, graph };
 
 struct Options {
   Action action = Action::build;
@@ -19,6 +19,7 @@ struct Options {
   std::string task; ///< -c
   bool force = false;
   bool keep_going = false;
+  bool dry_run = false;
   unsigned jobs = 0;
   std::optional<std::string> builddir;
   bool no_wait = false;

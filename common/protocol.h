@@ -38,6 +38,7 @@ inline constexpr std::string_view cancel = "cancel";
 inline constexpr std::string_view parse = "parse";
 inline constexpr std::string_view environment = "environment";
 inline constexpr std::string_view getvar = "getvar";
+inline constexpr std::string_view graph = "graph";
 } // namespace command
 
 namespace event {

@@ -21,6 +21,7 @@ const std::array k_commands{
     CommandSpec{command::parse, &Cooker::cmd_parse},
     CommandSpec{command::environment, &Cooker::cmd_environment},
     CommandSpec{command::getvar, &Cooker::cmd_getvar},
+    CommandSpec{command::graph, &Cooker::cmd_graph},
 };
 
 } // namespace

@@ -54,43 +54,13 @@ std::vector<std::string> task_base_environment() {
   return kept;
 }
 
-common::Result<BuildRequest> decode_build_request(const Json& args) {
-  auto bad = [](std::string_view why) {
-    return common::fail(common::ErrorKind::usage, fmt::format("build: {}", why));
-  };
-  if (args.size() != 1 || !args[0].is_object()) {
-    return bad("expected one object argument");
-  }
-  const Json& options = args[0];
-  BuildRequest request;
-  auto targets = options.find("targets");
-  if (targets == options.end() || !targets->is_array() || targets->empty()) {
-    return bad("\"targets\" must be a non-empty array of strings");
-  }
-  for (const auto& target : *targets) {
-    if (!target.is_string()) {
-      return bad("\"targets\" must be a non-empty array of strings");
-    }
-    std::string text = target.get<std::string>();
-    auto colon = text.find(':');
-    request.targets.push_back(
-        {text.substr(0, colon), colon == std::string::npos ? "" : text.substr(colon + 1)});
-  }
-  request.task = options.value("task", "");
-  request.force = options.value("force", false);
-  request.keep_going = options.value("continue", false);
-  request.no_wait = options.value("no_wait", false);
-  request.jobs = options.value("jobs", size_t{0});
-  return request;
-}
-
 } // namespace
 
 struct Cooker::Build {
   UiSession* session;
   BuildRequest request;
   BuildEvents events;
-  std::unique_ptr<runqueue::RecipeIndex> recipes;
+  BuildPlan plan;
   std::optional<stamps::StampDb> stamps;
   std::unique_ptr<runqueue::RunQueue> runqueue;
 };
@@ -172,47 +142,18 @@ Json Cooker::cmd_build(UiSession& session, const Json& args) {
 
 void Cooker::start_build(UiSession& session, BuildRequest request) {
   m_build = std::make_unique<Build>(
-      Build{&session, std::move(request), BuildEvents(&session), nullptr, std::nullopt, nullptr});
+      Build{&session, std::move(request), BuildEvents(&session), {}, std::nullopt, nullptr});
   auto& events = m_build->events;
-  auto fail_build = [this, &events](const std::string& message) {
-    send_log_message(events, "error", message);
+  auto plan = plan_build(load_options(), m_build->request, events);
+  if (!plan) {
+    send_log_message(events, "error", plan.error().describe());
     finish_build(false, {});
-  };
-  auto parsed = parse_metadata(load_options(), events);
-  if (!parsed) {
-    fail_build(parsed.error().describe());
     return;
   }
-  if (!parsed->errors.empty()) {
-    for (size_t i = 0; i + 1 < parsed->errors.size(); ++i) {
-      send_log_message(events, "error", parsed->errors[i]);
-    }
-    fail_build(parsed->errors.back());
-    return;
-  }
-  auto& config = parsed->config;
-  auto recipes = std::move(parsed->recipes);
-  m_build->recipes = std::make_unique<runqueue::RecipeIndex>(std::move(recipes));
-  std::vector<runqueue::TargetRequest> targets = m_build->request.targets;
-  std::string default_task = m_build->request.task;
-  if (default_task.empty()) {
-    auto configured = config.data->get_var("BB_DEFAULT_TASK");
-    default_task = (configured && *configured && !(*configured)->empty()) ? **configured : "build";
-  }
-  for (auto& target : targets) {
-    if (target.task.empty()) {
-      target.task = default_task;
-    }
-  }
-  auto graph = runqueue::build_task_graph(*m_build->recipes, targets);
-  if (!graph) {
-    fail_build(graph.error().describe());
-    return;
-  }
-  auto tmpdir = config.data->get_var("TMPDIR");
-  if (tmpdir && *tmpdir) {
+  m_build->plan = std::move(*plan);
+  if (!m_build->plan.tmpdir.empty()) {
     std::string warning;
-    auto stamps = stamps::StampDb::open(std::filesystem::path(**tmpdir) / "stamps.db", &warning);
+    auto stamps = stamps::StampDb::open(m_build->plan.tmpdir / "stamps.db", &warning);
     if (!warning.empty()) {
       send_log_message(events, "warning", warning);
     }
@@ -222,17 +163,11 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
       send_log_message(events, "warning", stamps.error().message + ": every task will run");
     }
   }
-  size_t jobs = m_build->request.jobs;
-  if (jobs == 0) {
-    auto threads = config.data->get_var("BB_NUMBER_THREADS");
-    jobs = (threads && *threads) ? std::strtoul((*threads)->c_str(), nullptr, 10) : 0;
-  }
-  if (jobs == 0) {
-    jobs = std::max(1u, std::thread::hardware_concurrency());
-  }
-  runqueue::RunOptions run_options{jobs, m_build->request.force, m_build->request.keep_going};
+  const auto& wanted = m_build->request;
+  runqueue::RunOptions run_options{m_build->plan.jobs, wanted.force, wanted.keep_going,
+                                   wanted.dry_run};
   m_build->runqueue = std::make_unique<runqueue::RunQueue>(
-      m_io, std::move(*graph), *m_build->recipes, m_executor,
+      m_io, std::move(m_build->plan.graph), *m_build->plan.recipes, m_executor,
       m_build->stamps ? &*m_build->stamps : nullptr, events, run_options, task_base_environment());
   m_build->runqueue->start(
       [this](const runqueue::BuildSummary& summary) { finish_build(summary.success, summary); });

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/protocol.h"
+#include "server/build_plan.h"
 #include "server/exec/executor.h"
 #include "server/metadata/configuration.h"
 #include "server/runqueue/runqueue.h"
@@ -26,16 +27,6 @@ struct ServerInfo {
   std::filesystem::path metadata_dir; ///< the default conf/bitbake.conf and classes/
   double started = 0;                 ///< monotonic seconds
   double idle_timeout = 0;            ///< seconds; negative: never
-};
-
-/// A build request, decoded from the build command's arguments.
-struct BuildRequest {
-  std::vector<runqueue::TargetRequest> targets;
-  std::string task;
-  bool force = false;
-  bool keep_going = false;
-  bool no_wait = false;
-  size_t jobs = 0; ///< 0: BB_NUMBER_THREADS, else the number of CPUs
 };
 
 /// Owns the current build and the queue of builds waiting for it. All calls happen on the
@@ -67,6 +58,7 @@ public:
   common::protocol::Json cmd_parse(UiSession& session, const common::protocol::Json& args);
   common::protocol::Json cmd_environment(UiSession& session, const common::protocol::Json& args);
   common::protocol::Json cmd_getvar(UiSession& session, const common::protocol::Json& args);
+  common::protocol::Json cmd_graph(UiSession& session, const common::protocol::Json& args);
 
 private:
   struct Build;

@@ -3,6 +3,7 @@
 #include "server/cooker.h"
 #include "server/metadata/environment.h"
 #include "server/parsed_metadata.h"
+#include "server/runqueue/graphviz.h"
 #include "server/runqueue/recipe_index.h"
 
 #include <fmt/core.h>
@@ -67,7 +68,7 @@ Cooker::datastore_for(EventSink& events, const std::optional<std::string>& recip
     }
     return common::fail(common::ErrorKind::parse, all);
   }
-  runqueue::RecipeIndex index(std::move(parsed->recipes));
+  runqueue::RecipeIndex index(std::move(parsed->recipes), parsed->config);
   auto found = index.resolve(*recipe, {});
   if (!found) {
     return common::fail(found.error());
@@ -126,6 +127,20 @@ Json Cooker::cmd_getvar(UiSession& session, const Json& args) {
     return protocol::error_reply(fmt::format("{} is not set", what));
   }
   send_output(session, **value + "\n");
+  send_completed(session, true);
+  return protocol::ok_reply();
+}
+
+Json Cooker::cmd_graph(UiSession& session, const Json& args) {
+  auto request = decode_build_request(args);
+  if (!request) {
+    return protocol::error_reply(request.error().message);
+  }
+  auto plan = plan_build(load_options(), *request, session);
+  if (!plan) {
+    return protocol::error_reply(plan.error().describe());
+  }
+  send_output(session, runqueue::task_graph_dot(plan->graph, *plan->recipes));
   send_completed(session, true);
   return protocol::ok_reply();
 }

@@ -57,7 +57,7 @@ private:
                      event.value("number", 0), event.value("total", 0), task_label(event)));
   }
   void task_completed(const Json& event) {
-    if (!event.value("noexec", false)) {
+    if (!event.value("noexec", false) && !event.value("dry_run", false)) {
       note(fmt::format("{}: Succeeded", task_label(event)));
     }
   }

@@ -5,6 +5,7 @@
 #include "server/metadata/lexer.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace bbrun::server::metadata {
 
@@ -14,6 +15,29 @@ const char* const k_tasks_var = "__BBTASKS";
 
 bool contains(const std::vector<std::string>& words, std::string_view word) {
   return std::find(words.begin(), words.end(), word) != words.end();
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n';
+}
+
+// Whether `word` is one of the whitespace-separated words of `list`. memmem, not a naive
+// find: lists of thousands of words sharing a prefix ("do_t1 do_t2 ...") stay fast.
+bool has_word(std::string_view list, std::string_view word) {
+  size_t at = 0;
+  while (at + word.size() <= list.size()) {
+    const void* hit = ::memmem(list.data() + at, list.size() - at, word.data(), word.size());
+    if (hit == nullptr) {
+      return false;
+    }
+    size_t start = static_cast<size_t>(static_cast<const char*>(hit) - list.data());
+    size_t end = start + word.size();
+    if ((start == 0 || is_space(list[start - 1])) && (end == list.size() || is_space(list[end]))) {
+      return true;
+    }
+    at = start + 1;
+  }
+  return false;
 }
 
 std::vector<std::string> flag_words(const DataStore& d, std::string_view name,
@@ -60,10 +84,12 @@ void add_task(DataStore& d, std::string_view task_in, std::string_view after,
               std::string_view before) {
   const std::string task = task_name(task_in);
   d.set_flag(task, "task", "1");
-  std::vector<std::string> tasks = split_words(d.get_var_raw(k_tasks_var).value_or(""));
-  if (!contains(tasks, task)) {
-    tasks.push_back(task);
-    d.set_var(k_tasks_var, join_words(tasks), {}, AssignStyle::statement);
+  // A recipe may add thousands of tasks: search and append in place rather than splitting
+  // the whole list on every addtask.
+  std::string tasks = d.get_var_raw(k_tasks_var).value_or("");
+  if (!has_word(tasks, task)) {
+    tasks += tasks.empty() ? task : " " + task;
+    d.set_var(k_tasks_var, std::move(tasks), {}, AssignStyle::statement);
   }
   std::vector<std::string> deps = flag_words(d, task, "deps");
   for (const std::string& entry : split_words(after)) {

@@ -21,6 +21,8 @@ namespace {
 
 constexpr size_t k_failure_tail_lines = 20;
 constexpr auto k_kill_grace = std::chrono::seconds(5);
+// The weight of a task when no task has been measured yet: the graph's shape decides alone.
+constexpr double k_unmeasured_task_seconds = 0.01;
 
 bool flag_set(const metadata::DataStore& data, std::string_view task, std::string_view flag) {
   auto value = data.get_flag(task, flag);
@@ -95,8 +97,8 @@ void RunQueue::start(std::function<void(const BuildSummary&)> on_finished) {
 }
 
 // Decide, in dependency order, what must run: a task runs when it is forced, [nostamp], has no
-// stamp for its current signature, or depends on a task that runs. This is the only place that
-// decides whether a task is up to date.
+// stamp for its current signature, depends on a task that runs, or depends on a task that ran
+// after it did. This is the only place that decides whether a task is up to date.
 void RunQueue::prepare() {
   std::vector<bool> forced(m_runs.size(), false);
   if (m_options.force) {
@@ -120,40 +122,61 @@ void RunQueue::prepare() {
     }
     std::vector<std::string_view> dep_signatures;
     bool dep_runs = false;
+    int64_t newest_dep = 0;
     for (TaskIndex dep : node.deps) {
       dep_signatures.push_back(m_runs[dep].signature);
+      newest_dep = std::max(newest_dep, m_runs[dep].stamp_seq);
       if (m_runs[dep].status != Status::up_to_date) {
         ++run.remaining_deps;
         dep_runs = true;
       }
     }
     run.signature = stamps::task_signature(run.plan ? run.plan->script : node.task, dep_signatures);
-    auto stamp = m_stamps ? m_stamps->signature(recipe.file.string(), node.task) : std::nullopt;
+    auto stamp = m_stamps ? m_stamps->stamp(recipe.file.string(), node.task) : std::nullopt;
     run.has_stamp = stamp.has_value();
-    bool needs_run = forced[index] || run.nostamp || dep_runs || stamp != run.signature;
+    run.stamp_seq = stamp ? stamp->seq : 0;
+    bool current = stamp && stamp->signature == run.signature && stamp->seq > newest_dep;
+    bool needs_run = forced[index] || run.nostamp || dep_runs || !current;
     run.status = needs_run ? Status::waiting : Status::up_to_date;
     m_to_run += needs_run ? 1 : 0;
   }
   m_summary.attempted = m_runs.size();
   m_summary.up_to_date = m_runs.size() - m_to_run;
-  // Priority = length of the longest chain of tasks still to run that hangs off this one.
+  prioritise();
+}
+
+// Priority = the time from this task's start to the end of the longest chain of tasks still
+// to run that hangs off it (critical path), each task weighted by its last measured duration
+// and tasks never measured by the average of those that were.
+void RunQueue::prioritise() {
+  auto durations = m_stamps ? m_stamps->durations() : std::unordered_map<std::string, double>{};
+  double average = k_unmeasured_task_seconds;
+  if (!durations.empty()) {
+    average = 0;
+    for (const auto& [key, seconds] : durations) {
+      average += seconds;
+    }
+    average /= static_cast<double>(durations.size());
+  }
   for (auto it = m_graph.order.rbegin(); it != m_graph.order.rend(); ++it) {
     auto& run = m_runs[*it];
     if (run.status == Status::up_to_date) {
       continue;
     }
-    size_t longest = 0;
-    for (TaskIndex dependent : m_graph.nodes[*it].dependents) {
+    const auto& node = m_graph.nodes[*it];
+    auto measured = durations.find(
+        stamps::StampDb::duration_key(m_recipes[node.recipe].file.string(), node.task));
+    double longest = 0;
+    for (TaskIndex dependent : node.dependents) {
       longest = std::max(longest, m_runs[dependent].priority);
     }
-    run.priority = longest + 1;
+    run.priority = longest + (measured != durations.end() ? measured->second : average);
     if (run.remaining_deps == 0) {
       run.status = Status::ready;
       m_ready.push_back(*it);
     }
   }
-  auto lower = by_priority();
-  std::make_heap(m_ready.begin(), m_ready.end(), lower);
+  std::make_heap(m_ready.begin(), m_ready.end(), by_priority());
 }
 
 void RunQueue::schedule() {
@@ -173,8 +196,8 @@ void RunQueue::start_task(TaskIndex index) {
   auto fields = task_fields(index);
   fields["number"] = m_started;
   fields["total"] = m_to_run;
-  if (run.noexec) {
-    fields["noexec"] = true;
+  if (run.noexec || m_options.dry_run) {
+    fields[run.noexec ? "noexec" : "dry_run"] = true;
     m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
     complete_task(index);
     return;
@@ -219,7 +242,7 @@ void RunQueue::complete_task(TaskIndex index) {
   run.status = Status::done;
   ++m_summary.ran;
   double duration = protocol::monotonic_seconds() - run.started;
-  if (m_stamps && !run.nostamp) {
+  if (m_stamps && !run.nostamp && !m_options.dry_run) {
     auto recorded = m_stamps->record(m_recipes[node.recipe].file.string(), node.task, run.signature,
                                      run.started, duration);
     if (!recorded) {
@@ -228,8 +251,8 @@ void RunQueue::complete_task(TaskIndex index) {
   }
   auto fields = task_fields(index);
   fields["duration"] = duration;
-  if (run.noexec) {
-    fields["noexec"] = true;
+  if (run.noexec || m_options.dry_run) {
+    fields[run.noexec ? "noexec" : "dry_run"] = true;
   }
   m_events.send_event(protocol::make_event(protocol::event::task_completed, fields));
   release_dependents(index);

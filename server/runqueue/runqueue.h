@@ -35,6 +35,7 @@ struct RunOptions {
   size_t jobs = 1;
   bool force = false;      ///< the targets' tasks run even when up to date
   bool keep_going = false; ///< -k: run everything that does not depend on a failure
+  bool dry_run = false;    ///< -n: go through the motions, run nothing, write no stamp
 };
 
 struct BuildSummary {
@@ -68,10 +69,11 @@ private:
   struct TaskRun {
     Status status = Status::waiting;
     size_t remaining_deps = 0; ///< deps that still have to run
-    size_t priority = 0;       ///< tasks on the longest path from here to the end
+    double priority = 0;       ///< seconds on the longest path from here to the end
     bool noexec = false;
     bool nostamp = false;
     bool has_stamp = false;
+    int64_t stamp_seq = 0; ///< the order of the last successful run among all runs
     std::string signature;
     std::optional<exec::TaskPlan> plan;
     std::string plan_error;
@@ -84,6 +86,7 @@ private:
   }
   void set_state(State state);
   void prepare();
+  void prioritise();
   void schedule();
   void start_task(TaskIndex index);
   void finish_task(TaskIndex index, const exec::TaskOutcome& outcome);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace bbrun::server::runqueue {
@@ -29,9 +30,27 @@ std::vector<std::string> flag_words(const metadata::DataStore& data, std::string
   return (value && *value) ? metadata::split_words(**value) : std::vector<std::string>{};
 }
 
+// DEPENDS / RDEPENDS entries: names, without "(>= 1.0)" version constraints.
+std::vector<std::string> dependency_names(std::string_view text) {
+  std::string without_versions;
+  int depth = 0;
+  for (char c : text) {
+    depth += (c == '(') ? 1 : 0;
+    if (depth == 0) {
+      without_versions += c;
+    }
+    depth -= (c == ')' && depth > 0) ? 1 : 0;
+  }
+  return metadata::split_words(without_versions);
+}
+
+using RecipeTasks = std::unordered_map<std::string, metadata::TaskDecl>;
+
 class GraphBuilder {
 public:
-  explicit GraphBuilder(const RecipeIndex& recipes) : m_recipes(recipes), m_tasks(recipes.size()) {}
+  explicit GraphBuilder(const RecipeIndex& recipes)
+      : m_recipes(recipes), m_tasks(recipes.size()), m_build_deps(recipes.size()),
+        m_runtime_deps(recipes.size()) {}
 
   common::Result<TaskIndex> add(uint32_t recipe, const std::string& task, std::string_view asker);
   common::Result<void> expand_all();
@@ -42,34 +61,49 @@ private:
     const auto& node = m_graph.nodes[index];
     return fmt::format("{}:{}", m_recipes[node.recipe].pn, node.task);
   }
-  /// The tasks of `recipe`, read from its datastore once.
-  common::Result<const std::vector<metadata::TaskDecl>*> tasks_of(uint32_t recipe);
+  /// The tasks of `recipe` by name, read from its datastore once.
+  common::Result<const RecipeTasks*> tasks_of(uint32_t recipe);
+  enum class DepKind { build, runtime };
+  common::Result<std::vector<uint32_t>> resolve_all(const std::vector<std::string>& names,
+                                                    DepKind kind, TaskIndex asker);
+  std::vector<std::string> runtime_names(uint32_t recipe) const;
+  /// The recipes `recipe` DEPENDS (or RDEPENDS) on, resolved once.
+  common::Result<const std::vector<uint32_t>*> direct_deps(uint32_t recipe, DepKind kind,
+                                                           TaskIndex asker);
+  common::Result<std::vector<uint32_t>> closure(uint32_t recipe, bool runtime, TaskIndex asker);
   common::Result<void> expand(TaskIndex index);
+  common::Result<void> link_recipe_flags(TaskIndex index);
+  common::Result<void> link_where_present(TaskIndex index, const std::vector<uint32_t>& providers,
+                                          const std::string& task);
   common::Result<void> link(TaskIndex index, uint32_t recipe, const std::string& task);
 
   const RecipeIndex& m_recipes;
   TaskGraph m_graph;
   std::map<std::pair<uint32_t, std::string>, TaskIndex> m_index;
-  std::vector<std::optional<std::vector<metadata::TaskDecl>>> m_tasks;
+  std::vector<std::optional<RecipeTasks>> m_tasks;
+  std::vector<std::optional<std::vector<uint32_t>>> m_build_deps;
+  std::vector<std::optional<std::vector<uint32_t>>> m_runtime_deps;
 };
 
-common::Result<const std::vector<metadata::TaskDecl>*> GraphBuilder::tasks_of(uint32_t recipe) {
+common::Result<const RecipeTasks*> GraphBuilder::tasks_of(uint32_t recipe) {
   auto& cached = m_tasks[recipe];
   if (!cached) {
     auto tasks = metadata::recipe_tasks(*m_recipes[recipe].data);
     if (!tasks) {
       return fail(tasks.error());
     }
-    cached = std::move(*tasks);
+    cached.emplace();
+    for (auto& task : *tasks) {
+      std::string name = task.name;
+      cached->emplace(std::move(name), std::move(task));
+    }
   }
   return &*cached;
 }
 
-const metadata::TaskDecl* find_task(const std::vector<metadata::TaskDecl>& tasks,
-                                    std::string_view name) {
-  auto it = std::find_if(tasks.begin(), tasks.end(),
-                         [name](const metadata::TaskDecl& task) { return task.name == name; });
-  return it == tasks.end() ? nullptr : &*it;
+const metadata::TaskDecl* find_task(const RecipeTasks& tasks, const std::string& name) {
+  auto it = tasks.find(name);
+  return it == tasks.end() ? nullptr : &it->second;
 }
 
 common::Result<TaskIndex> GraphBuilder::add(uint32_t recipe, const std::string& task,
@@ -105,6 +139,136 @@ common::Result<void> GraphBuilder::link(TaskIndex index, uint32_t recipe, const 
   return {};
 }
 
+common::Result<std::vector<uint32_t>>
+GraphBuilder::resolve_all(const std::vector<std::string>& names, DepKind kind, TaskIndex asker) {
+  std::vector<uint32_t> providers;
+  for (const auto& name : names) {
+    auto provider = kind == DepKind::build ? m_recipes.resolve(name, describe(asker))
+                                           : m_recipes.resolve_runtime(name, describe(asker));
+    if (!provider) {
+      return fail(provider.error());
+    }
+    providers.push_back(*provider);
+  }
+  return providers;
+}
+
+std::vector<std::string> GraphBuilder::runtime_names(uint32_t recipe) const {
+  const auto& data = *m_recipes[recipe].data;
+  std::vector<std::string> packages = words_of(data, "PACKAGES");
+  packages.push_back(m_recipes[recipe].pn);
+  std::vector<std::string> names;
+  for (const auto& package : packages) {
+    auto value = data.get_var("RDEPENDS:" + package);
+    if (value && *value) {
+      for (auto& name : dependency_names(**value)) {
+        names.push_back(std::move(name));
+      }
+    }
+  }
+  return names;
+}
+
+common::Result<const std::vector<uint32_t>*>
+GraphBuilder::direct_deps(uint32_t recipe, DepKind kind, TaskIndex asker) {
+  auto& cached = (kind == DepKind::build ? m_build_deps : m_runtime_deps)[recipe];
+  if (!cached) {
+    auto names =
+        kind == DepKind::build
+            ? dependency_names(
+                  m_recipes[recipe].data->get_var("DEPENDS").value_or(std::nullopt).value_or(""))
+            : runtime_names(recipe);
+    auto providers = resolve_all(names, kind, asker);
+    if (!providers) {
+      return fail(providers.error());
+    }
+    cached = std::move(*providers);
+  }
+  return &*cached;
+}
+
+// Every recipe reachable from `recipe` through DEPENDS (and RDEPENDS with `runtime`), found
+// breadth-first without recursion; `recipe` itself is not included.
+common::Result<std::vector<uint32_t>> GraphBuilder::closure(uint32_t recipe, bool runtime,
+                                                            TaskIndex asker) {
+  std::vector<bool> seen(m_recipes.size(), false);
+  seen[recipe] = true;
+  std::vector<uint32_t> found{recipe};
+  for (size_t at = 0; at < found.size(); ++at) {
+    for (DepKind kind : {DepKind::build, DepKind::runtime}) {
+      if (kind == DepKind::runtime && !runtime) {
+        continue;
+      }
+      auto deps = direct_deps(found[at], kind, asker);
+      if (!deps) {
+        return fail(deps.error());
+      }
+      for (uint32_t dep : **deps) {
+        if (!seen[dep]) {
+          seen[dep] = true;
+          found.push_back(dep);
+        }
+      }
+    }
+  }
+  found.erase(found.begin());
+  return found;
+}
+
+// Link `index` to `task` of each recipe in `providers` that has it: BitBake ignores deptask
+// entries naming a task a dependency does not have.
+common::Result<void> GraphBuilder::link_where_present(TaskIndex index,
+                                                      const std::vector<uint32_t>& providers,
+                                                      const std::string& task) {
+  for (uint32_t provider : providers) {
+    auto tasks = tasks_of(provider);
+    if (!tasks) {
+      return fail(tasks.error());
+    }
+    if (find_task(**tasks, task) != nullptr) {
+      if (auto linked = link(index, provider, task); !linked) {
+        return linked;
+      }
+    }
+  }
+  return {};
+}
+
+common::Result<void> GraphBuilder::link_recipe_flags(TaskIndex index) {
+  uint32_t recipe = m_graph.nodes[index].recipe;
+  std::string task = m_graph.nodes[index].task;
+  const auto& data = *m_recipes[recipe].data;
+  struct FlagRule {
+    const char* flag;
+    DepKind kind;
+    bool recursive;
+    bool runtime_closure;
+  };
+  for (const FlagRule& rule : {FlagRule{"deptask", DepKind::build, false, false},
+                               FlagRule{"rdeptask", DepKind::runtime, false, false},
+                               FlagRule{"recdeptask", DepKind::build, true, false},
+                               FlagRule{"recrdeptask", DepKind::build, true, true}}) {
+    auto wanted = flag_words(data, task, rule.flag);
+    if (wanted.empty()) {
+      continue;
+    }
+    common::Result<std::vector<uint32_t>> providers =
+        rule.recursive
+            ? closure(recipe, rule.runtime_closure, index)
+            : direct_deps(recipe, rule.kind, index).map([](const auto* deps) { return *deps; });
+    if (!providers) {
+      return fail(providers.error());
+    }
+    for (const auto& dep_task : wanted) {
+      if (auto linked = link_where_present(index, *providers, normalise_task_name(dep_task));
+          !linked) {
+        return linked;
+      }
+    }
+  }
+  return {};
+}
+
 common::Result<void> GraphBuilder::expand(TaskIndex index) {
   uint32_t recipe = m_graph.nodes[index].recipe;
   std::string task = m_graph.nodes[index].task;
@@ -121,16 +285,8 @@ common::Result<void> GraphBuilder::expand(TaskIndex index) {
       }
     }
   }
-  for (const auto& deptask : flag_words(data, task, "deptask")) {
-    for (const auto& depend : words_of(data, "DEPENDS")) {
-      auto provider = m_recipes.resolve(depend, describe(index));
-      if (!provider) {
-        return fail(provider.error());
-      }
-      if (auto linked = link(index, *provider, normalise_task_name(deptask)); !linked) {
-        return linked;
-      }
-    }
+  if (auto linked = link_recipe_flags(index); !linked) {
+    return linked;
   }
   for (const auto& entry : flag_words(data, task, "depends")) {
     auto colon = entry.find(':');

@@ -21,6 +21,13 @@ CREATE TABLE IF NOT EXISTS stamps(
   signature TEXT NOT NULL,
   started REAL NOT NULL,
   duration REAL NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY(recipe, task));
+CREATE INDEX IF NOT EXISTS stamps_by_seq ON stamps(seq);
+CREATE TABLE IF NOT EXISTS durations(
+  recipe TEXT NOT NULL,
+  task TEXT NOT NULL,
+  seconds REAL NOT NULL,
   PRIMARY KEY(recipe, task));
 )";
 
@@ -85,12 +92,15 @@ common::Result<StampDb> StampDb::open(const std::filesystem::path& path, std::st
     }
   }
   StampDb stamps(path, *db);
-  const char* select = "SELECT signature FROM stamps WHERE recipe=?1 AND task=?2";
-  const char* upsert = "INSERT OR REPLACE INTO stamps VALUES(?1, ?2, ?3, ?4, ?5)";
+  const char* select = "SELECT signature, seq FROM stamps WHERE recipe=?1 AND task=?2";
+  const char* upsert = "INSERT OR REPLACE INTO stamps VALUES(?1, ?2, ?3, ?4, ?5, "
+                       "(SELECT coalesce(max(seq), 0) + 1 FROM stamps))";
   const char* remove = "DELETE FROM stamps WHERE recipe=?1 AND task=?2";
+  const char* duration = "INSERT OR REPLACE INTO durations VALUES(?1, ?2, ?3)";
   if (sqlite3_prepare_v2(*db, select, -1, &stamps.m_select, nullptr) != SQLITE_OK ||
       sqlite3_prepare_v2(*db, upsert, -1, &stamps.m_upsert, nullptr) != SQLITE_OK ||
-      sqlite3_prepare_v2(*db, remove, -1, &stamps.m_delete, nullptr) != SQLITE_OK) {
+      sqlite3_prepare_v2(*db, remove, -1, &stamps.m_delete, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(*db, duration, -1, &stamps.m_duration, nullptr) != SQLITE_OK) {
     return fail(ErrorKind::io, sqlite_message(*db, "prepare"));
   }
   return stamps;
@@ -102,7 +112,8 @@ StampDb::StampDb(StampDb&& other) noexcept
     : m_path(std::move(other.m_path)), m_db(std::exchange(other.m_db, nullptr)),
       m_select(std::exchange(other.m_select, nullptr)),
       m_upsert(std::exchange(other.m_upsert, nullptr)),
-      m_delete(std::exchange(other.m_delete, nullptr)) {}
+      m_delete(std::exchange(other.m_delete, nullptr)),
+      m_duration(std::exchange(other.m_duration, nullptr)) {}
 
 StampDb& StampDb::operator=(StampDb&& other) noexcept {
   if (this != &other) {
@@ -112,6 +123,7 @@ StampDb& StampDb::operator=(StampDb&& other) noexcept {
     m_select = std::exchange(other.m_select, nullptr);
     m_upsert = std::exchange(other.m_upsert, nullptr);
     m_delete = std::exchange(other.m_delete, nullptr);
+    m_duration = std::exchange(other.m_duration, nullptr);
   }
   return *this;
 }
@@ -124,46 +136,81 @@ void StampDb::close() {
   sqlite3_finalize(m_select);
   sqlite3_finalize(m_upsert);
   sqlite3_finalize(m_delete);
+  sqlite3_finalize(m_duration);
   sqlite3_close(m_db);
-  m_select = m_upsert = m_delete = nullptr;
+  m_select = m_upsert = m_delete = m_duration = nullptr;
   m_db = nullptr;
 }
 
-std::optional<std::string> StampDb::signature(std::string_view recipe, std::string_view task) {
+std::optional<StampDb::Stamp> StampDb::stamp(std::string_view recipe, std::string_view task) {
   sqlite3_reset(m_select);
   sqlite3_bind_text(m_select, 1, recipe.data(), int(recipe.size()), SQLITE_STATIC);
   sqlite3_bind_text(m_select, 2, task.data(), int(task.size()), SQLITE_STATIC);
-  std::optional<std::string> result;
+  std::optional<Stamp> result;
   if (sqlite3_step(m_select) == SQLITE_ROW) {
-    result = reinterpret_cast<const char*>(sqlite3_column_text(m_select, 0));
+    result = Stamp{reinterpret_cast<const char*>(sqlite3_column_text(m_select, 0)),
+                   sqlite3_column_int64(m_select, 1)};
   }
   sqlite3_reset(m_select);
   return result;
 }
 
+std::string StampDb::duration_key(std::string_view recipe, std::string_view task) {
+  std::string key(recipe);
+  key += '\0';
+  key += task;
+  return key;
+}
+
+std::unordered_map<std::string, double> StampDb::durations() {
+  std::unordered_map<std::string, double> result;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(m_db, "SELECT recipe, task, seconds FROM durations", -1, &stmt, nullptr) ==
+      SQLITE_OK) {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      auto text = [stmt](int column) {
+        return std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(stmt, column)),
+                                static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
+      };
+      result[duration_key(text(0), text(1))] = sqlite3_column_double(stmt, 2);
+    }
+  }
+  sqlite3_finalize(stmt);
+  return result;
+}
+
+namespace {
+
+// Bind recipe and task as ?1 and ?2, run `stmt` to completion, and reset it.
+bool run_keyed(sqlite3_stmt* stmt, std::string_view recipe, std::string_view task) {
+  sqlite3_bind_text(stmt, 1, recipe.data(), int(recipe.size()), SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 2, task.data(), int(task.size()), SQLITE_STATIC);
+  int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  return rc == SQLITE_DONE;
+}
+
+} // namespace
+
 common::Result<void> StampDb::record(std::string_view recipe, std::string_view task,
                                      std::string_view signature, double started, double duration) {
-  sqlite3_reset(m_upsert);
-  sqlite3_bind_text(m_upsert, 1, recipe.data(), int(recipe.size()), SQLITE_STATIC);
-  sqlite3_bind_text(m_upsert, 2, task.data(), int(task.size()), SQLITE_STATIC);
   sqlite3_bind_text(m_upsert, 3, signature.data(), int(signature.size()), SQLITE_STATIC);
   sqlite3_bind_double(m_upsert, 4, started);
   sqlite3_bind_double(m_upsert, 5, duration);
-  int rc = sqlite3_step(m_upsert);
-  sqlite3_reset(m_upsert);
-  if (rc != SQLITE_DONE) {
-    return fail(ErrorKind::io, sqlite_message(m_db, "record stamp"));
+  sqlite3_bind_double(m_duration, 3, duration);
+  bool ok = sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK &&
+            run_keyed(m_upsert, recipe, task) && run_keyed(m_duration, recipe, task) &&
+            sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (!ok) {
+    auto message = sqlite_message(m_db, "record stamp");
+    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return fail(ErrorKind::io, message);
   }
   return {};
 }
 
 common::Result<void> StampDb::forget(std::string_view recipe, std::string_view task) {
-  sqlite3_reset(m_delete);
-  sqlite3_bind_text(m_delete, 1, recipe.data(), int(recipe.size()), SQLITE_STATIC);
-  sqlite3_bind_text(m_delete, 2, task.data(), int(task.size()), SQLITE_STATIC);
-  int rc = sqlite3_step(m_delete);
-  sqlite3_reset(m_delete);
-  if (rc != SQLITE_DONE) {
+  if (!run_keyed(m_delete, recipe, task)) {
     return fail(ErrorKind::io, sqlite_message(m_db, "forget stamp"));
   }
   return {};

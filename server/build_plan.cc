@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+// Build planning.
+#include "server/build_plan.h"
+
+#include "server/parsed_metadata.h"
+
+#include <fmt/core.h>
+
+#include <thread>
+
+namespace bbrun::server {
+
+using common::protocol::Json;
+
+namespace {
+
+std::string config_value(const metadata::DataStore& data, std::string_view name) {
+  auto value = data.get_var(name);
+  return (value && *value) ? **value : std::string();
+}
+
+size_t job_count(const BuildRequest& request, const metadata::DataStore& config) {
+  size_t jobs = request.jobs;
+  if (jobs == 0) {
+    jobs = std::strtoul(config_value(config, "BB_NUMBER_THREADS").c_str(), nullptr, 10);
+  }
+  return jobs > 0 ? jobs : std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::vector<runqueue::TargetRequest> targets_with_tasks(const BuildRequest& request,
+                                                        const metadata::DataStore& config) {
+  std::string default_task = request.task;
+  if (default_task.empty()) {
+    default_task = config_value(config, "BB_DEFAULT_TASK");
+  }
+  if (default_task.empty()) {
+    default_task = "build";
+  }
+  auto targets = request.targets;
+  for (auto& target : targets) {
+    if (target.task.empty()) {
+      target.task = default_task;
+    }
+  }
+  return targets;
+}
+
+} // namespace
+
+common::Result<BuildRequest> decode_build_request(const Json& args) {
+  auto bad = [](std::string_view why) {
+    return common::fail(common::ErrorKind::usage, fmt::format("build: {}", why));
+  };
+  if (args.size() != 1 || !args[0].is_object()) {
+    return bad("expected one object argument");
+  }
+  const Json& options = args[0];
+  auto targets = options.find("targets");
+  if (targets == options.end() || !targets->is_array() || targets->empty()) {
+    return bad("\"targets\" must be a non-empty array of strings");
+  }
+  BuildRequest request;
+  for (const auto& target : *targets) {
+    if (!target.is_string()) {
+      return bad("\"targets\" must be a non-empty array of strings");
+    }
+    std::string text = target.get<std::string>();
+    auto colon = text.find(':');
+    request.targets.push_back(
+        {text.substr(0, colon), colon == std::string::npos ? "" : text.substr(colon + 1)});
+  }
+  try {
+    request.task = options.value("task", "");
+    request.force = options.value("force", false);
+    request.keep_going = options.value("continue", false);
+    request.dry_run = options.value("dry_run", false);
+    request.no_wait = options.value("no_wait", false);
+    request.jobs = options.value("jobs", size_t{0});
+  } catch (const Json::exception&) {
+    return bad("an option has the wrong type");
+  }
+  return request;
+}
+
+common::Result<BuildPlan> plan_build(const metadata::LoadOptions& options,
+                                     const BuildRequest& request, EventSink& events) {
+  auto parsed = parse_metadata(options, events);
+  if (!parsed) {
+    return common::fail(parsed.error());
+  }
+  for (const auto& error : parsed->errors) {
+    send_log_message(events, "error", error);
+  }
+  if (!parsed->errors.empty()) {
+    return common::fail(common::ErrorKind::parse,
+                        "Parsing halted due to errors, see error messages above");
+  }
+  const auto& config = *parsed->config.data;
+  BuildPlan plan;
+  plan.recipes =
+      std::make_unique<runqueue::RecipeIndex>(std::move(parsed->recipes), parsed->config);
+  for (const auto& note : plan.recipes->notes()) {
+    send_log_message(events, "note", note);
+  }
+  auto graph = runqueue::build_task_graph(*plan.recipes, targets_with_tasks(request, config));
+  if (!graph) {
+    return common::fail(graph.error());
+  }
+  plan.graph = std::move(*graph);
+  plan.tmpdir = config_value(config, "TMPDIR");
+  plan.jobs = job_count(request, config);
+  return plan;
+}
+
+} // namespace bbrun::server

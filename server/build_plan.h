@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: MIT
+// Everything a build decides before it runs: recipes, providers, the task graph, settings.
+#pragma once
+
+#include "common/result.h"
+#include "server/event_sink.h"
+#include "server/metadata/configuration.h"
+#include "server/runqueue/recipe_index.h"
+#include "server/runqueue/task_graph.h"
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bbrun::server {
+
+/// A build request, decoded from the build command's arguments.
+struct BuildRequest {
+  std::vector<runqueue::TargetRequest> targets;
+  std::string task; ///< -c; empty: BB_DEFAULT_TASK, else do_build
+  bool force = false;
+  bool keep_going = false;
+  bool dry_run = false;
+  bool no_wait = false;
+  size_t jobs = 0; ///< 0: BB_NUMBER_THREADS, else the number of CPUs
+};
+
+/// Decode the build command's single object argument. Fails with ErrorKind::usage.
+common::Result<BuildRequest> decode_build_request(const common::protocol::Json& args);
+
+struct BuildPlan {
+  std::unique_ptr<runqueue::RecipeIndex> recipes;
+  runqueue::TaskGraph graph;
+  std::filesystem::path tmpdir; ///< empty when TMPDIR is not set
+  size_t jobs = 1;
+};
+
+/// Parse the metadata (progress and every parse error as events on `events`), resolve
+/// providers, and build the task graph of `request`. Fails with a one-line summary when
+/// parsing failed (the details went out as events), or with the graph's error.
+common::Result<BuildPlan> plan_build(const metadata::LoadOptions& options,
+                                     const BuildRequest& request, EventSink& events);
+
+} // namespace bbrun::server

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: MIT
+// task-depends.dot output.
+#include "server/runqueue/graphviz.h"
+
+#include <fmt/core.h>
+
+namespace bbrun::server::runqueue {
+
+namespace {
+
+std::string value_of(const metadata::DataStore& data, std::string_view name) {
+  auto value = data.get_var(name);
+  return (value && *value) ? **value : std::string();
+}
+
+std::string node_name(const TaskGraph& graph, const RecipeIndex& recipes, TaskIndex index) {
+  const auto& node = graph.nodes[index];
+  return fmt::format("\"{}.{}\"", recipes[node.recipe].pn, node.task);
+}
+
+} // namespace
+
+std::string task_graph_dot(const TaskGraph& graph, const RecipeIndex& recipes) {
+  std::string dot = "digraph depends {\n";
+  for (TaskIndex index : graph.order) {
+    const auto& node = graph.nodes[index];
+    const auto& recipe = recipes[node.recipe];
+    dot += fmt::format("{} [label=\"{} {}\\n:{}-{}\\n{}\"]\n", node_name(graph, recipes, index),
+                       recipe.pn, node.task, value_of(*recipe.data, "PV"),
+                       value_of(*recipe.data, "PR"), recipe.file.string());
+  }
+  for (TaskIndex index : graph.order) {
+    for (TaskIndex dep : graph.nodes[index].deps) {
+      dot += fmt::format("{} -> {}\n", node_name(graph, recipes, index),
+                         node_name(graph, recipes, dep));
+    }
+  }
+  dot += "}\n";
+  return dot;
+}
+
+} // namespace bbrun::server::runqueue

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+// Tests for the runqueue state machine, with a fake executor that finishes tasks on demand.
+#include "server/runqueue/runqueue.h"
+#include "tests/testing/event_recorder.h"
+#include "tests/testing/fake_executor.h"
+#include "tests/testing/recipes.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
+
+namespace bbrun::server::runqueue {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
+
+using testing::make_recipe;
+
+class RunQueueTest : public ::testing::Test {
+protected:
+  // Build the graph of `targets` over `recipes` and start a runqueue on it.
+  void start(std::vector<metadata::Recipe> recipes, std::vector<TargetRequest> targets,
+             RunOptions options) {
+    m_config.data = std::make_shared<metadata::DataStore>();
+    m_recipes = std::make_unique<RecipeIndex>(std::move(recipes), m_config);
+    auto graph = build_task_graph(*m_recipes, targets);
+    ASSERT_TRUE(graph) << graph.error().message;
+    m_runqueue = std::make_unique<RunQueue>(m_io, std::move(*graph), *m_recipes, m_executor,
+                                            nullptr, m_events, options, std::vector<std::string>{});
+    m_runqueue->start([this](const BuildSummary& summary) { m_summary = summary; });
+  }
+  void deliver() {
+    m_io.restart();
+    m_io.poll();
+  }
+  std::vector<std::string> states() const {
+    std::vector<std::string> names;
+    for (const auto& event : m_events.of_type("RunQueueStateChanged")) {
+      names.push_back(event["state"]);
+    }
+    return names;
+  }
+
+  boost::asio::io_context m_io;
+  metadata::Configuration m_config;
+  std::unique_ptr<RecipeIndex> m_recipes;
+  testing::FakeExecutor m_executor;
+  testing::EventRecorder m_events;
+  std::unique_ptr<RunQueue> m_runqueue;
+  std::optional<BuildSummary> m_summary;
+};
+
+// A chain a -> b -> c, and two independent tasks x and y, all in one recipe.
+const char* k_chain_and_two = R"bb(
+do_a() {
+	:
+}
+do_b() {
+	:
+}
+do_c() {
+	:
+}
+do_x() {
+	:
+}
+do_y() {
+	:
+}
+addtask a
+addtask b after do_a
+addtask c after do_b
+addtask x
+addtask y
+addtask all after do_c do_x do_y
+do_all[noexec] = "1"
+)bb";
+
+TEST_F(RunQueueTest, LongestPathStartsFirstAndJobsAreNeverExceeded) {
+  // Given a chain of three beside two lone tasks and two slots, we should start the chain's
+  // head first and never run more than two tasks.
+  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, RunOptions{2, false, false, false});
+  ASSERT_EQ(m_executor.started().size(), 2u);
+  EXPECT_EQ(m_executor.started().front(), "r:do_a");
+  while (m_executor.running() > 0) {
+    m_executor.finish(m_executor.running_labels().front());
+  }
+  deliver();
+  EXPECT_EQ(m_executor.peak(), 2u);
+  ASSERT_TRUE(m_summary);
+  EXPECT_TRUE(m_summary->success);
+  EXPECT_EQ(m_summary->ran, 6u);
+  EXPECT_THAT(states(), ElementsAre("Prepare", "SceneInit", "SceneRun", "RunInit", "Running",
+                                    "CleanUp", "Complete"));
+}
+
+TEST_F(RunQueueTest, FailureStopsStartingNewTasks) {
+  // Given one slot and a failing first task, we should start nothing after it and end Failed.
+  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, RunOptions{1, false, false, false});
+  m_executor.finish("r:do_a", 2);
+  deliver();
+  EXPECT_THAT(m_executor.started(), ElementsAre("r:do_a"));
+  ASSERT_TRUE(m_summary);
+  EXPECT_FALSE(m_summary->success);
+  EXPECT_THAT(m_summary->failed_tasks, ElementsAre("r:do_a"));
+  EXPECT_EQ(states().back(), "Failed");
+  auto failed = m_events.of_type("TaskFailed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0]["reason"], "exit code 2");
+}
+
+TEST_F(RunQueueTest, KeepGoingSkipsOnlyTheDependentsOfAFailure) {
+  // Given -k and a failing chain head, we should skip the chain and still run x and y.
+  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, RunOptions{1, false, true, false});
+  m_executor.finish("r:do_a", 1);
+  while (m_executor.running() > 0) {
+    m_executor.finish(m_executor.running_labels().front());
+  }
+  deliver();
+  EXPECT_THAT(m_executor.started(), UnorderedElementsAre("r:do_a", "r:do_x", "r:do_y"));
+  std::vector<std::string> skipped;
+  for (const auto& event : m_events.of_type("TaskSkipped")) {
+    skipped.push_back(event["task"]);
+  }
+  EXPECT_THAT(skipped, UnorderedElementsAre("do_b", "do_c", "do_all"));
+  ASSERT_TRUE(m_summary);
+  EXPECT_FALSE(m_summary->success);
+}
+
+TEST_F(RunQueueTest, TerminateSignalsRunningTasksAndStartsNoMore) {
+  // Given a running task and a stop with terminate, we should SIGTERM it, start nothing else,
+  // and finish once it has ended.
+  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, RunOptions{1, false, false, false});
+  m_runqueue->stop(StopMode::terminate);
+  EXPECT_THAT(m_executor.signals(), ElementsAre(SIGTERM));
+  EXPECT_FALSE(m_summary);
+  m_executor.finish("r:do_a", 143);
+  deliver();
+  EXPECT_THAT(m_executor.started(), ElementsAre("r:do_a"));
+  ASSERT_TRUE(m_summary);
+  EXPECT_FALSE(m_summary->success);
+}
+
+TEST_F(RunQueueTest, DryRunStartsNothing) {
+  // Given -n, we should announce every task in dependency order and start none.
+  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, RunOptions{2, false, false, true});
+  deliver();
+  EXPECT_TRUE(m_executor.started().empty());
+  std::vector<std::string> announced;
+  for (const auto& event : m_events.of_type("TaskStarted")) {
+    announced.push_back(event["task"]);
+  }
+  ASSERT_EQ(announced.size(), 6u);
+  EXPECT_LT(std::find(announced.begin(), announced.end(), "do_a"),
+            std::find(announced.begin(), announced.end(), "do_b"));
+  EXPECT_EQ(announced.back(), "do_all");
+  ASSERT_TRUE(m_summary);
+  EXPECT_TRUE(m_summary->success);
+}
+
+TEST_F(RunQueueTest, DeptaskLinksToTheProvidersTasks) {
+  // Given app DEPENDS on a name lib PROVIDES, app's configure should wait for lib's install.
+  auto lib = make_recipe("libfoo", "PROVIDES = \"virtual/foo\"\ndo_install() {\n\t:\n}\n"
+                                   "addtask install\n");
+  auto app = make_recipe("app", "DEPENDS = \"virtual/foo\"\ndo_configure() {\n\t:\n}\n"
+                                "addtask configure\ndo_configure[deptask] = \"do_install\"\n");
+  start({lib, app}, {{"app", "configure"}}, RunOptions{2, false, false, false});
+  EXPECT_THAT(m_executor.started(), ElementsAre("libfoo:do_install"));
+  m_executor.finish("libfoo:do_install");
+  EXPECT_THAT(m_executor.running_labels(), ElementsAre("app:do_configure"));
+}
+
+} // namespace
+} // namespace bbrun::server::runqueue
