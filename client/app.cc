@@ -58,11 +58,14 @@ int show_status(const common::BuildDirPaths& paths) {
     return k_exit_no_server;
   }
   double timeout = status->value("idle_timeout", 0.0);
-  fmt::print("Server pid {} for {}\n  uptime {:.1f}s, idle timeout {}, {} builds served{}\n",
+  size_t queued = status->value("queued", size_t{0});
+  fmt::print("Server pid {} for {}\n  uptime {:.1f}s, idle timeout {}, {} builds served{}{}\n",
              status->value("pid", 0), paths.builddir.string(), status->value("uptime", 0.0),
              timeout < 0 ? std::string("never") : fmt::format("{}s", timeout),
              status->value("builds_served", 0),
-             status->value("building", false) ? ", building now" : "");
+             status->value("building", false) ? ", building now" : "",
+             queued == 0 ? std::string()
+                         : fmt::format(", {} build{} waiting", queued, queued == 1 ? "" : "s"));
   return k_exit_ok;
 }
 

@@ -36,7 +36,6 @@ public:
 
   /// The server's pid, from its hello reply.
   int server_pid() const { return m_server_pid; }
-  int event_fd() const { return m_events.get(); }
 
 private:
   Connection() = default;

@@ -126,10 +126,7 @@ Json Cooker::cmd_build(UiSession& session, const Json& args) {
     if (request->no_wait) {
       return protocol::error_reply("another build is running");
     }
-    UiSession* owner = m_build ? m_build->session : m_queue.back().session;
-    send_log_message(session, "note",
-                     fmt::format("waiting for the build started by pid {} to finish",
-                                 owner != nullptr ? owner->client_pid() : 0));
+    send_log_message(session, "note", waiting_message());
     m_queue.push_back({&session, std::move(*request)});
     return protocol::ok_reply({{"queued", true}});
   }
@@ -138,6 +135,19 @@ Json Cooker::cmd_build(UiSession& session, const Json& args) {
     start_build(session, std::move(request));
   });
   return protocol::ok_reply({{"queued", false}});
+}
+
+std::string Cooker::waiting_message() const {
+  const UiSession* owner = m_build ? m_build->session : m_queue.back().session;
+  const BuildRequest& request = m_build ? m_build->request : m_queue.back().request;
+  std::string targets;
+  for (const auto& target : request.targets) {
+    targets += (targets.empty() ? "" : " ") + target.recipe;
+  }
+  if (owner == nullptr) {
+    return fmt::format("waiting for the build of {} to stop (its client is gone)", targets);
+  }
+  return fmt::format("waiting for the build of {} started by pid {}", targets, owner->client_pid());
 }
 
 void Cooker::start_build(UiSession& session, BuildRequest request) {
@@ -216,6 +226,12 @@ void Cooker::session_closed(UiSession& session) {
 
 void Cooker::wind_down(std::function<void()> on_idle) {
   m_on_idle = std::move(on_idle);
+  // A queued client waits for its BuildCompleted: give it one rather than silence.
+  for (const auto& queued : m_queue) {
+    send_log_message(*queued.session, "error", "the server is shutting down");
+    queued.session->send_event(protocol::make_event(protocol::event::build_completed,
+                                                    {{"success", false}, {"failed", 0}}));
+  }
   m_queue.clear();
   if (m_build && m_build->runqueue) {
     m_build->runqueue->stop(runqueue::StopMode::graceful);

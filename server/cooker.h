@@ -45,9 +45,6 @@ public:
   /// Stop starting tasks; `on_idle` runs once no build is left.
   void wind_down(std::function<void()> on_idle);
 
-  const ServerInfo& info() const { return m_info; }
-  size_t builds_served() const { return m_builds_served; }
-
   // Command handlers, dispatched from command.cc.
   common::protocol::Json cmd_hello(UiSession& session, const common::protocol::Json& args);
   common::protocol::Json cmd_status(UiSession& session, const common::protocol::Json& args);
@@ -72,6 +69,8 @@ private:
   /// `events`, to find its provider).
   common::Result<std::shared_ptr<const metadata::DataStore>>
   datastore_for(EventSink& events, const std::optional<std::string>& recipe);
+  /// "waiting for the build of TARGETS started by pid N", for a build that has to queue.
+  std::string waiting_message() const;
   void start_build(UiSession& session, BuildRequest request);
   void finish_build(bool success, const runqueue::BuildSummary& summary);
   void start_next();

@@ -28,9 +28,6 @@ public:
 
   /// Queue `line` (which ends with '\n'). Ignored once the writer has failed or closed.
   void write(std::string line);
-  /// Whether every queued line has been written.
-  bool idle() const { return m_queue.empty(); }
-  bool failed() const { return m_failed; }
   /// Stop writing and close the pipe; queued lines are dropped.
   void close();
 

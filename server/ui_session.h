@@ -48,9 +48,6 @@ public:
   /// The client's pid, once it said hello; 0 before.
   pid_t client_pid() const { return m_client_pid; }
   void set_client_pid(pid_t pid) { m_client_pid = pid; }
-  /// The jobserver the client received from make, if any.
-  std::optional<JobserverFds>& jobserver() { return m_jobserver; }
-  bool closed() const { return m_closed; }
 
 private:
   void read_more();
@@ -62,7 +59,7 @@ private:
   boost::asio::posix::stream_descriptor m_commands;
   LineWriter m_replies;
   LineWriter m_events;
-  std::optional<JobserverFds> m_jobserver;
+  std::optional<JobserverFds> m_jobserver; ///< the client's make jobserver, held while it lives
   common::LineDecoder m_decoder;
   std::array<char, 65536> m_buffer{};
   pid_t m_client_pid = 0;

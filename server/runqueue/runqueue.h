@@ -62,7 +62,6 @@ public:
   /// Run the graph; `on_finished` is called once, from the event loop, at the end.
   void start(std::function<void(const BuildSummary&)> on_finished);
   void stop(StopMode mode);
-  State state() const { return m_state; }
 
 private:
   enum class Status { waiting, up_to_date, ready, running, done, failed, skipped };

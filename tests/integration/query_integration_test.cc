@@ -8,6 +8,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <sys/wait.h>
+#include <thread>
 #include <unistd.h>
 
 namespace bbrun::testing {
@@ -83,8 +84,9 @@ TEST_F(QueryIntegrationTest, ParseOnlyReportsEveryErrorWithFileAndLine) {
   EXPECT_FALSE(fs::exists(builddir() / "ran"));
 }
 
-TEST_F(QueryIntegrationTest, ReadOnlyCommandsAreServedDuringABuild) {
-  // Given a build whose task waits, --getvar and -e should still be answered meanwhile.
+TEST_F(QueryIntegrationTest, ReadOnlyCommandsAreServedDuringABuildAndBuildsQueue) {
+  // Given a build whose task waits, --getvar should still be answered meanwhile, a second
+  // build should wait in line, and --no-wait should refuse at once.
   add_recipe("waiter_1.0.bb", R"bb(
 WHO = "waiter"
 do_wait() {
@@ -98,10 +100,22 @@ addtask wait before do_build
       wait_until([&] { return fs::exists(builddir() / "waiting"); }, std::chrono::seconds(30)));
   auto during = bbrun({"--getvar", "WHO", "-r", "waiter"}, {}, std::chrono::seconds(20));
   EXPECT_EQ(during.out, "waiter\n");
+  // A second build waits in line and is told whose build it waits for; --no-wait refuses.
+  auto refused = bbrun({"--no-wait", "waiter"});
+  EXPECT_EQ(refused.exit_code, 3);
+  EXPECT_THAT(refused.err, HasSubstr("another build is running"));
+  ProcessResult queued;
+  std::thread second([&] { queued = bbrun({"waiter"}, {}, std::chrono::seconds(60)); });
+  ASSERT_TRUE(wait_until(
+      [&] { return bbrun({"--status"}).out.find("1 build waiting") != std::string::npos; }));
   m_temp.write("build/go", "");
   int status = 0;
   ::waitpid(pid, &status, 0);
+  second.join();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(queued.exit_code, 0) << queued.out << queued.err;
+  EXPECT_THAT(queued.out,
+              HasSubstr("waiting for the build of waiter started by pid " + std::to_string(pid)));
 }
 
 } // namespace
