@@ -41,7 +41,13 @@ void Cooker::execute(UiSession& session, const common::protocol::Command& comman
     session.reply(common::protocol::error_reply("unknown command '" + command.name + "'"));
     return;
   }
-  session.reply((this->*spec->handler)(session, command.args));
+  // Handlers read arguments with nlohmann's typed accessors, which throw on a wrong type: a
+  // malformed request must get an error reply, never unwind through the event loop.
+  try {
+    session.reply((this->*spec->handler)(session, command.args));
+  } catch (const common::protocol::Json::exception& e) {
+    session.reply(common::protocol::error_reply(command.name + ": bad arguments: " + e.what()));
+  }
 }
 
 } // namespace bbrun::server

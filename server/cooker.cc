@@ -8,7 +8,6 @@
 #include <boost/asio/post.hpp>
 #include <fmt/core.h>
 
-#include <thread>
 #include <unistd.h>
 
 #include "bbrun_config.h"
@@ -66,8 +65,7 @@ struct Cooker::Build {
 };
 
 Cooker::Cooker(boost::asio::io_context& io, ServerInfo info, std::function<void()> request_shutdown)
-    : m_io(io), m_info(std::move(info)), m_request_shutdown(std::move(request_shutdown)),
-      m_executor(io) {}
+    : m_io(io), m_info(std::move(info)), m_request_shutdown(std::move(request_shutdown)) {}
 
 Cooker::~Cooker() = default;
 
@@ -177,7 +175,7 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
   runqueue::RunOptions run_options{m_build->plan.jobs, wanted.force, wanted.keep_going,
                                    wanted.dry_run};
   m_build->runqueue = std::make_unique<runqueue::RunQueue>(
-      m_io, std::move(m_build->plan.graph), *m_build->plan.recipes, m_executor,
+      m_io, std::move(m_build->plan.graph), *m_build->plan.recipes, *m_executor,
       m_build->stamps ? &*m_build->stamps : nullptr, events, run_options, task_base_environment());
   m_build->runqueue->start(
       [this](const runqueue::BuildSummary& summary) { finish_build(summary.success, summary); });

@@ -36,6 +36,8 @@ public:
   Cooker(boost::asio::io_context& io, ServerInfo info, std::function<void()> request_shutdown);
   ~Cooker();
 
+  /// Run tasks with `executor` from now on. Called once, before the first build.
+  void set_executor(std::unique_ptr<exec::Executor> executor) { m_executor = std::move(executor); }
   /// Execute `command` for `session` and reply to it (command.cc holds the table).
   void execute(UiSession& session, const common::protocol::Command& command);
   /// The session is gone: cancel its build, drop its queued ones.
@@ -79,7 +81,7 @@ private:
   ServerInfo m_info;
   std::function<void()> m_request_shutdown;
   std::function<void()> m_on_idle;
-  exec::ProcessExecutor m_executor;
+  std::unique_ptr<exec::Executor> m_executor;
   std::unique_ptr<Build> m_build;
   std::deque<Queued> m_queue;
   size_t m_builds_served = 0;

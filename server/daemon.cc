@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "common/protocol.h"
 #include "common/unix_socket.h"
+#include "server/exec/launcher_executor.h"
 #include "server/handshake.h"
 
 #include <boost/asio/post.hpp>
@@ -71,6 +72,12 @@ common::Result<void> Daemon::start() {
   if (auto locked = take_lock(); !locked) {
     return locked;
   }
+  // Now, while this process is small and has no other thread: see exec/launcher.h.
+  auto launcher = exec::start_launcher();
+  if (!launcher) {
+    return fail(launcher.error());
+  }
+  m_cooker.set_executor(std::make_unique<exec::LauncherExecutor>(m_io, std::move(*launcher)));
   // We hold the lock, so whatever socket file exists belongs to a dead server.
   ::unlink(m_options.paths.socket().c_str());
   auto listener = common::listen_unix(m_options.paths.socket());

@@ -3,18 +3,24 @@
 #pragma once
 
 #include "common/result.h"
-#include "server/exec/process.h"
 #include "server/exec/task_plan.h"
-
-#include <boost/asio/io_context.hpp>
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <map>
-#include <memory>
+#include <string>
 
 namespace bbrun::server::exec {
+
+/// How a task's process ended.
+struct ExitStatus {
+  int exit_code = -1; ///< valid when `signal` is 0
+  int signal = 0;     ///< the signal that killed it, or 0
+
+  bool success() const { return signal == 0 && exit_code == 0; }
+  /// "exit code 2" or "killed by SIGTERM".
+  std::string describe() const;
+};
 
 struct TaskOutcome {
   ExitStatus status;
@@ -34,20 +40,6 @@ public:
   /// Send `sig` to the process group of every running task.
   virtual void signal_all(int sig) = 0;
   virtual size_t running() const = 0;
-};
-
-/// Runs each task as a forked child (exec/task_child.h).
-class ProcessExecutor final : public Executor {
-public:
-  explicit ProcessExecutor(boost::asio::io_context& io) : m_io(io) {}
-
-  common::Result<void> start(uint32_t id, TaskPlan plan, Done done) override;
-  void signal_all(int sig) override;
-  size_t running() const override { return m_children.size(); }
-
-private:
-  boost::asio::io_context& m_io;
-  std::map<uint32_t, std::unique_ptr<ChildProcess>> m_children;
 };
 
 } // namespace bbrun::server::exec

@@ -91,8 +91,8 @@ bool take_locks(const std::vector<fs::path>& lockfiles, std::string& error) {
 
 } // namespace
 
-fs::path task_log_path(const TaskPlan& plan, pid_t pid) {
-  return plan.log_dir / fmt::format("log.{}.{}", plan.task, pid);
+fs::path task_log_path(const fs::path& log_dir, std::string_view task, pid_t pid) {
+  return log_dir / fmt::format("log.{}.{}", task, pid);
 }
 
 int run_task_child(const TaskPlan& plan) {
@@ -109,7 +109,7 @@ int run_task_child(const TaskPlan& plan) {
     return setup_failed(error);
   }
   pid_t pid = ::getpid();
-  fs::path log = task_log_path(plan, pid);
+  fs::path log = task_log_path(plan.log_dir, plan.task, pid);
   if (!redirect_output(log, error)) {
     return setup_failed(error);
   }

@@ -16,7 +16,8 @@ inline constexpr int k_setup_failed_exit = 126;
 /// to the log (or to the server log when the log itself could not be opened).
 int run_task_child(const TaskPlan& plan);
 
-/// `${T}/log.TASK.PID` for the child `pid`.
-std::filesystem::path task_log_path(const TaskPlan& plan, pid_t pid);
+/// `${T}/log.TASK.PID` of the task child `pid`.
+std::filesystem::path task_log_path(const std::filesystem::path& log_dir, std::string_view task,
+                                    pid_t pid);
 
 } // namespace bbrun::server::exec

@@ -2,6 +2,10 @@
 // Everything a forked task child needs, resolved in the cooker before the fork.
 #pragma once
 
+#include "common/result.h"
+
+#include <nlohmann/json_fwd.hpp>
+
 #include <filesystem>
 #include <string>
 #include <sys/types.h>
@@ -22,5 +26,10 @@ struct TaskPlan {
   std::string script;                   ///< the complete /bin/sh script
   std::vector<std::string> environment; ///< "NAME=value" for execve
 };
+
+/// The plan as JSON, to hand it to another process (the task launcher).
+nlohmann::json plan_to_json(const TaskPlan& plan);
+/// The plan back from JSON. Fails with ErrorKind::protocol when a field is missing or mistyped.
+common::Result<TaskPlan> plan_from_json(const nlohmann::json& json);
 
 } // namespace bbrun::server::exec

@@ -236,6 +236,13 @@ TEST_F(ServerIntegrationTest, MalformedCommandsGetErrorRepliesAndTheSessionStays
   client.send(R"({"command": "build", "args": [{"targets": 5}]})"
               "\n");
   EXPECT_EQ(client.reply()["ok"], false);
+  // Arguments of the wrong JSON type, where the server reads them as numbers.
+  client.send(R"({"command": "hello", "args": [{"protocol": "one", "pid": []}]})"
+              "\n");
+  EXPECT_EQ(client.reply()["ok"], false);
+  client.send(R"({"command": "build", "args": [{"targets": ["x"], "jobs": "many"}]})"
+              "\n");
+  EXPECT_EQ(client.reply()["ok"], false);
   client.send(R"({"command": "status"})"
               "\n");
   auto status = client.reply();

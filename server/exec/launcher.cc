@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: MIT
+// The task launcher process.
+#include "server/exec/launcher.h"
+
+#include "server/exec/task_child.h"
+#include "server/exec/task_plan.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <linux/close_range.h>
+#include <map>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace bbrun::server::exec {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int k_socket_fd = 3;
+constexpr int k_signal_fd = 4;
+
+// The launcher's whole state: its tasks by pid.
+class LauncherLoop {
+public:
+  [[noreturn]] void run() {
+    std::vector<json> messages;
+    char buffer[65536];
+    while (true) {
+      struct pollfd fds[] = {{k_socket_fd, POLLIN, 0}, {k_signal_fd, POLLIN, 0}};
+      if (::poll(fds, 2, -1) < 0 && errno != EINTR) {
+        shut_down();
+      }
+      if ((fds[1].revents & POLLIN) != 0) {
+        reap();
+      }
+      if ((fds[0].revents & (POLLIN | POLLHUP)) != 0) {
+        ssize_t n = ::read(k_socket_fd, buffer, sizeof buffer);
+        if (n <= 0 && !(n < 0 && errno == EINTR)) {
+          shut_down();
+        }
+        if (n > 0 && !m_decoder.feed(std::string_view(buffer, static_cast<size_t>(n)), messages)) {
+          shut_down();
+        }
+        for (const auto& message : messages) {
+          start(message);
+        }
+        messages.clear();
+      }
+    }
+  }
+
+private:
+  void send(const json& message) {
+    if (!common::write_all(k_socket_fd, encode_frame(message))) {
+      shut_down();
+    }
+  }
+
+  void start(const json& message) {
+    auto id = message.value("id", -1);
+    auto plan = plan_from_json(message.value("plan", json::object()));
+    if (!plan) {
+      send({{"id", id}, {"error", plan.error().message}});
+      return;
+    }
+    pid_t pid = ::fork();
+    if (pid < 0) {
+      send({{"id", id}, {"error", common::errno_message("fork")}});
+      return;
+    }
+    if (pid == 0) {
+      ::setpgid(0, 0);
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      ::_exit(run_task_child(*plan));
+    }
+    ::setpgid(pid, pid);
+    m_tasks[pid] = id;
+    send({{"id", id}, {"pid", pid}});
+  }
+
+  void reap() {
+    struct signalfd_siginfo info {};
+    while (::read(k_signal_fd, &info, sizeof info) == sizeof info) {
+    }
+    int status = 0;
+    pid_t pid;
+    while ((pid = ::waitpid(-1, &status, WNOHANG)) > 0) {
+      auto it = m_tasks.find(pid);
+      if (it == m_tasks.end()) {
+        continue;
+      }
+      json message{{"id", it->second}};
+      if (WIFSIGNALED(status)) {
+        message["signal"] = WTERMSIG(status);
+      } else {
+        message["exit_code"] = WEXITSTATUS(status);
+      }
+      m_tasks.erase(it);
+      send(message);
+    }
+  }
+
+  // The cooker is gone: nobody will ever collect these tasks' results.
+  [[noreturn]] void shut_down() {
+    for (const auto& [pid, id] : m_tasks) {
+      ::kill(-pid, SIGKILL);
+    }
+    ::_exit(0);
+  }
+
+  FrameDecoder m_decoder;
+  std::map<pid_t, int64_t> m_tasks;
+};
+
+[[noreturn]] void launcher_main(int socket, pid_t cooker) {
+  // Die with the cooker, even if it is killed before it can close the socket.
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != cooker) {
+    ::_exit(0);
+  }
+  ::dup2(socket, k_socket_fd);
+  // The cooker's signal handlers and ignored signals are not the launcher's.
+  for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) {
+    std::signal(sig, SIG_DFL);
+  }
+  sigset_t child;
+  sigemptyset(&child);
+  sigaddset(&child, SIGCHLD);
+  ::sigprocmask(SIG_BLOCK, &child, nullptr);
+  int signal_fd = ::signalfd(-1, &child, SFD_NONBLOCK);
+  ::dup2(signal_fd, k_signal_fd);
+  // Nothing of the cooker's (lock, sockets, the event loop's fds) stays open here.
+  ::close_range(k_signal_fd + 1, ~0U, 0);
+  LauncherLoop().run();
+}
+
+} // namespace
+
+std::string encode_frame(const json& message) {
+  std::string text = message.dump(-1, ' ', false, json::error_handler_t::replace);
+  uint32_t size = static_cast<uint32_t>(text.size());
+  std::string frame(4, '\0');
+  for (int i = 0; i < 4; ++i) {
+    frame[i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  }
+  return frame + text;
+}
+
+bool FrameDecoder::feed(std::string_view data, std::vector<json>& out) {
+  m_buffer.append(data);
+  size_t at = 0;
+  while (m_buffer.size() - at >= 4) {
+    uint32_t size = 0;
+    for (int i = 3; i >= 0; --i) {
+      size = (size << 8) | static_cast<unsigned char>(m_buffer[at + i]);
+    }
+    if (size > k_max_frame) {
+      return false;
+    }
+    if (m_buffer.size() - at - 4 < size) {
+      break;
+    }
+    json message = json::parse(std::string_view(m_buffer).substr(at + 4, size), nullptr, false);
+    if (!message.is_object()) {
+      return false;
+    }
+    out.push_back(std::move(message));
+    at += 4 + size;
+  }
+  m_buffer.erase(0, at);
+  return true;
+}
+
+common::Result<Launcher> start_launcher() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    return common::fail(common::ErrorKind::io, common::errno_message("socketpair"));
+  }
+  common::UniqueFd ours(fds[0]);
+  common::UniqueFd theirs(fds[1]);
+  pid_t cooker = ::getpid();
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    return common::fail(common::ErrorKind::io, common::errno_message("fork"));
+  }
+  if (pid == 0) {
+    launcher_main(theirs.get(), cooker);
+  }
+  return Launcher{std::move(ours), pid};
+}
+
+} // namespace bbrun::server::exec

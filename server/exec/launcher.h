@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// The task launcher: a small process, forked once when the server starts, that forks tasks.
+//
+// Forking the cooker for every task costs more than the task itself once the cooker holds
+// parsed metadata: page tables to copy, then copy-on-write faults on every page the cooker
+// touches until the child execs. The launcher is forked while the server is still small and
+// single-threaded, so its forks stay cheap, and nothing the cooker later holds (threads,
+// databases, an interpreter) is ever inside a task's fork. This is BitBake's cooker/worker
+// split.
+//
+// Messages, each a 4-byte little-endian length and a JSON object, over a socketpair:
+//   cooker -> launcher  {"id": N, "plan": TaskPlan}       start a task
+//   launcher -> cooker  {"id": N, "pid": P}               it started, in process group P
+//                       {"id": N, "exit_code": C}         it ended ({"signal": S} if killed)
+//                       {"id": N, "error": "..."}         it could not be forked
+// The launcher exits when the cooker's end closes, killing the tasks it still runs.
+#pragma once
+
+#include "common/result.h"
+#include "common/unique_fd.h"
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <vector>
+
+namespace bbrun::server::exec {
+
+struct Launcher {
+  common::UniqueFd socket; ///< the cooker's end
+  pid_t pid = 0;
+};
+
+/// Fork the launcher. Call it early, while the process is small and has one thread.
+common::Result<Launcher> start_launcher();
+
+/// One frame: length prefix and JSON text.
+std::string encode_frame(const nlohmann::json& message);
+
+/// Splits a byte stream into frames. A frame over the limit, or one that is not a JSON object,
+/// is a broken stream: `feed` then returns false and the peer should be dropped.
+class FrameDecoder {
+public:
+  static constexpr size_t k_max_frame = size_t{256} << 20;
+  bool feed(std::string_view data, std::vector<nlohmann::json>& out);
+
+private:
+  std::string m_buffer;
+};
+
+} // namespace bbrun::server::exec

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT
+// Executor over the task launcher.
+#include "server/exec/launcher_executor.h"
+
+#include "common/log.h"
+#include "server/exec/task_child.h"
+
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <sys/wait.h>
+
+namespace bbrun::server::exec {
+
+using nlohmann::json;
+
+LauncherExecutor::LauncherExecutor(boost::asio::io_context& io, Launcher launcher)
+    : m_launcher_pid(launcher.pid), m_socket(io),
+      m_writer(io, common::UniqueFd(::dup(launcher.socket.get())),
+               [this](const std::string& why) { launcher_died("cannot write to it: " + why); }) {
+  m_socket.assign(launcher.socket.release());
+  read_more();
+}
+
+LauncherExecutor::~LauncherExecutor() {
+  *m_alive = false;
+  boost::system::error_code ignored;
+  m_socket.close(ignored);
+  m_writer.close();
+  // Closing its socket ends the launcher; reap it so it leaves no zombie.
+  ::waitpid(m_launcher_pid, nullptr, 0);
+}
+
+common::Result<void> LauncherExecutor::start(uint32_t id, TaskPlan plan, Done done) {
+  if (m_dead) {
+    return common::fail(common::ErrorKind::io, "the task launcher is gone");
+  }
+  m_tasks[id] = Running{std::move(done), plan.log_dir, plan.task};
+  m_writer.write(encode_frame({{"id", id}, {"plan", plan_to_json(plan)}}));
+  return {};
+}
+
+void LauncherExecutor::signal_all(int sig) {
+  for (auto& [id, task] : m_tasks) {
+    if (task.pid > 0) {
+      ::kill(-task.pid, sig);
+    } else {
+      task.pending_signal = sig;
+    }
+  }
+}
+
+void LauncherExecutor::read_more() {
+  m_socket.async_read_some(boost::asio::buffer(m_buffer),
+                           [this, alive = m_alive](const boost::system::error_code& ec, size_t n) {
+                             if (!*alive || ec == boost::asio::error::operation_aborted) {
+                               return;
+                             }
+                             std::vector<json> messages;
+                             if (ec ||
+                                 !m_decoder.feed(std::string_view(m_buffer.data(), n), messages)) {
+                               launcher_died(ec ? ec.message() : "it sent a malformed message");
+                               return;
+                             }
+                             for (const auto& message : messages) {
+                               handle(message);
+                               if (!*alive) {
+                                 return;
+                               }
+                             }
+                             read_more();
+                           });
+}
+
+void LauncherExecutor::handle(const json& message) {
+  auto it = m_tasks.find(message.value("id", uint32_t(-1)));
+  if (it == m_tasks.end()) {
+    return;
+  }
+  Running& task = it->second;
+  if (message.contains("pid")) {
+    task.pid = message.value("pid", 0);
+    if (task.pending_signal != 0) {
+      ::kill(-task.pid, task.pending_signal);
+    }
+    return;
+  }
+  TaskOutcome outcome;
+  if (message.contains("error")) {
+    common::log::error("task launcher: {}", message.value("error", ""));
+  } else if (message.contains("signal")) {
+    outcome.status.signal = message.value("signal", 0);
+  } else {
+    outcome.status.exit_code = message.value("exit_code", -1);
+  }
+  if (task.pid > 0) {
+    outcome.log = task_log_path(task.log_dir, task.task, task.pid);
+  }
+  // Erase first: `done` may start the next task right away.
+  Done done = std::move(task.done);
+  m_tasks.erase(it);
+  done(outcome);
+}
+
+void LauncherExecutor::launcher_died(const std::string& why) {
+  if (m_dead) {
+    return;
+  }
+  m_dead = true;
+  common::log::error("task launcher gone ({}): failing its running tasks", why);
+  auto tasks = std::move(m_tasks);
+  m_tasks.clear();
+  for (auto& [id, task] : tasks) {
+    if (task.pid > 0) {
+      ::kill(-task.pid, SIGKILL);
+    }
+    TaskOutcome outcome;
+    outcome.status.signal = SIGKILL;
+    task.done(outcome);
+  }
+}
+
+} // namespace bbrun::server::exec

@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// Tests for the task launcher: its framing, and real tasks started through a real launcher.
+#include "server/exec/launcher.h"
+#include "server/exec/launcher_executor.h"
+#include "tests/testing/process.h"
+#include "tests/testing/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <optional>
+
+namespace bbrun::server::exec {
+namespace {
+
+TEST(FrameDecoderTest, SplitsFramesAcrossReads) {
+  // Given two frames delivered in odd pieces, we should get both, whole and in order.
+  std::string stream = encode_frame({{"id", 1}}) + encode_frame({{"id", 2}, {"pid", 7}});
+  FrameDecoder decoder;
+  std::vector<nlohmann::json> messages;
+  for (size_t at = 0; at < stream.size(); at += 3) {
+    ASSERT_TRUE(decoder.feed(std::string_view(stream).substr(at, 3), messages));
+  }
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[1]["pid"], 7);
+}
+
+TEST(FrameDecoderTest, RefusesGarbage) {
+  // Given a frame whose body is not a JSON object, the stream should be declared broken.
+  FrameDecoder decoder;
+  std::vector<nlohmann::json> messages;
+  std::string frame("\x03\x00\x00\x00[1]", 7);
+  EXPECT_FALSE(decoder.feed(frame, messages));
+}
+
+class LauncherExecutorTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto launcher = start_launcher();
+    ASSERT_TRUE(launcher) << launcher.error().message;
+    m_launcher_pid = launcher->pid;
+    m_executor = std::make_unique<LauncherExecutor>(m_io, std::move(*launcher));
+  }
+  TaskPlan plan(const std::string& body) {
+    TaskPlan plan;
+    plan.recipe = "r";
+    plan.task = "do_t";
+    plan.log_dir = m_temp.path() / "temp";
+    plan.dirs = {m_temp.path() / "work"};
+    plan.script = "#!/bin/sh\n" + body + "\n";
+    plan.environment = {"PATH=/usr/bin:/bin"};
+    return plan;
+  }
+  // Run the event loop until `outcome` is set or 10 s pass.
+  void run_until_done() {
+    for (int i = 0; i < 1000 && !m_outcome; ++i) {
+      m_io.run_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  testing::TempDir m_temp;
+  boost::asio::io_context m_io;
+  pid_t m_launcher_pid = 0;
+  std::unique_ptr<LauncherExecutor> m_executor;
+  std::optional<TaskOutcome> m_outcome;
+};
+
+TEST_F(LauncherExecutorTest, RunsATaskAndReportsItsExit) {
+  // Given a task that writes a file and exits 3, we should see the file, its log, and exit 3.
+  ASSERT_TRUE(m_executor->start(1, plan("echo hi > out.txt; echo logged; exit 3"),
+                                [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  run_until_done();
+  ASSERT_TRUE(m_outcome);
+  EXPECT_EQ(m_outcome->status.exit_code, 3);
+  EXPECT_EQ(testing::read_file(m_temp.path() / "work/out.txt"), "hi\n");
+  EXPECT_EQ(testing::read_file(m_outcome->log), "logged\n");
+  EXPECT_EQ(m_executor->running(), 0u);
+}
+
+TEST_F(LauncherExecutorTest, SignalReachesTheTaskEvenBeforeItsPidIsKnown) {
+  // Given a long task signalled right after it was requested, it should die of that signal.
+  ASSERT_TRUE(
+      m_executor->start(1, plan("sleep 30"), [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  m_executor->signal_all(SIGTERM);
+  run_until_done();
+  ASSERT_TRUE(m_outcome);
+  EXPECT_EQ(m_outcome->status.signal, SIGTERM);
+}
+
+TEST_F(LauncherExecutorTest, LauncherAndItsTasksEndWithTheExecutor) {
+  // Given a running task, destroying the executor should end the launcher and kill the task.
+  ASSERT_TRUE(m_executor->start(1, plan("echo $$ > task.pid; sleep 30"),
+                                [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  ASSERT_TRUE(testing::wait_until([&] {
+    m_io.run_for(std::chrono::milliseconds(5));
+    return !testing::read_file(m_temp.path() / "work/task.pid").empty();
+  }));
+  int task = std::atoi(testing::read_file(m_temp.path() / "work/task.pid").c_str());
+  m_executor.reset();
+  EXPECT_FALSE(testing::process_alive(m_launcher_pid));
+  EXPECT_TRUE(testing::wait_until([task] { return !testing::process_alive(task); }));
+}
+
+} // namespace
+} // namespace bbrun::server::exec
