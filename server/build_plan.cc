@@ -14,15 +14,10 @@ using common::protocol::Json;
 
 namespace {
 
-std::string config_value(const metadata::DataStore& data, std::string_view name) {
-  auto value = data.get_var(name);
-  return (value && *value) ? **value : std::string();
-}
-
 size_t job_count(const BuildRequest& request, const metadata::DataStore& config) {
   size_t jobs = request.jobs;
   if (jobs == 0) {
-    jobs = std::strtoul(config_value(config, "BB_NUMBER_THREADS").c_str(), nullptr, 10);
+    jobs = std::strtoul(metadata::value_or_empty(config, "BB_NUMBER_THREADS").c_str(), nullptr, 10);
   }
   return jobs > 0 ? jobs : std::max(1u, std::thread::hardware_concurrency());
 }
@@ -31,7 +26,7 @@ std::vector<runqueue::TargetRequest> targets_with_tasks(const BuildRequest& requ
                                                         const metadata::DataStore& config) {
   std::string default_task = request.task;
   if (default_task.empty()) {
-    default_task = config_value(config, "BB_DEFAULT_TASK");
+    default_task = metadata::value_or_empty(config, "BB_DEFAULT_TASK");
   }
   if (default_task.empty()) {
     default_task = "build";
@@ -107,7 +102,7 @@ common::Result<BuildPlan> plan_build(const metadata::LoadOptions& options,
     return common::fail(graph.error());
   }
   plan.graph = std::move(*graph);
-  plan.tmpdir = config_value(config, "TMPDIR");
+  plan.tmpdir = metadata::value_or_empty(config, "TMPDIR");
   plan.jobs = job_count(request, config);
   return plan;
 }

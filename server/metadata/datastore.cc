@@ -358,6 +358,11 @@ std::string DataStore::defined_at(std::string_view name) const {
   return origin(name).describe();
 }
 
+std::string value_or_empty(const DataStore& d, std::string_view name) {
+  auto value = d.get_var(name);
+  return (value && *value) ? **value : std::string();
+}
+
 bool flag_is_true(const std::optional<std::string>& value) {
   if (!value) {
     return false;

@@ -187,6 +187,10 @@ private:
   mutable std::vector<Symbol> m_expanding; ///< variables being expanded, to catch cycles
 };
 
+/// The expanded value of `name`, or "" when it is unset or cannot be expanded: for callers that
+/// only read settings and have no better answer to an expansion error than "not set".
+std::string value_or_empty(const DataStore& d, std::string_view name);
+
 /// Interpret a flag value as BitBake's bb.utils.to_boolean does ("1", "yes", "true"...).
 bool flag_is_true(const std::optional<std::string>& value);
 

@@ -8,11 +8,6 @@ namespace bbrun::server::runqueue {
 
 namespace {
 
-std::string value_of(const metadata::DataStore& data, std::string_view name) {
-  auto value = data.get_var(name);
-  return (value && *value) ? **value : std::string();
-}
-
 std::string node_name(const TaskGraph& graph, const RecipeIndex& recipes, TaskIndex index) {
   const auto& node = graph.nodes[index];
   return fmt::format("\"{}.{}\"", recipes[node.recipe].pn, node.task);
@@ -26,8 +21,8 @@ std::string task_graph_dot(const TaskGraph& graph, const RecipeIndex& recipes) {
     const auto& node = graph.nodes[index];
     const auto& recipe = recipes[node.recipe];
     dot += fmt::format("{} [label=\"{} {}\\n:{}-{}\\n{}\"]\n", node_name(graph, recipes, index),
-                       recipe.pn, node.task, value_of(*recipe.data, "PV"),
-                       value_of(*recipe.data, "PR"), recipe.file.string());
+                       recipe.pn, node.task, metadata::value_or_empty(*recipe.data, "PV"),
+                       metadata::value_or_empty(*recipe.data, "PR"), recipe.file.string());
   }
   for (TaskIndex index : graph.order) {
     for (TaskIndex dep : graph.nodes[index].deps) {

@@ -13,11 +13,6 @@ namespace bbrun::server::runqueue {
 
 namespace {
 
-std::string value_of(const metadata::DataStore& data, const std::string& name) {
-  auto value = data.get_var(name);
-  return (value && *value) ? **value : std::string();
-}
-
 bool version_matches(std::string_view preferred, const std::string& pv) {
   if (!preferred.empty() && preferred.back() == '%') {
     return pv.starts_with(preferred.substr(0, preferred.size() - 1));
@@ -34,13 +29,15 @@ RecipeIndex::RecipeIndex(std::vector<metadata::Recipe> recipes,
   for (uint32_t i = 0; i < m_recipes.size(); ++i) {
     const auto& recipe = m_recipes[i];
     by_pn[recipe.pn].push_back(i);
-    for (auto& name : metadata::split_words(value_of(*recipe.data, "PROVIDES"))) {
+    for (auto& name : metadata::split_words(metadata::value_or_empty(*recipe.data, "PROVIDES"))) {
       by_provides[name].push_back(i);
     }
     runtime[recipe.pn].push_back(i);
-    for (auto& package : metadata::split_words(value_of(*recipe.data, "PACKAGES"))) {
+    for (auto& package :
+         metadata::split_words(metadata::value_or_empty(*recipe.data, "PACKAGES"))) {
       runtime[package].push_back(i);
-      for (auto& name : metadata::split_words(value_of(*recipe.data, "RPROVIDES:" + package))) {
+      for (auto& name :
+           metadata::split_words(metadata::value_or_empty(*recipe.data, "RPROVIDES:" + package))) {
         runtime[name].push_back(i);
       }
     }
@@ -64,7 +61,7 @@ void RecipeIndex::choose_all(const Candidates& candidates, const metadata::Confi
 uint32_t RecipeIndex::choose(const std::string& name, const std::vector<uint32_t>& candidates,
                              const metadata::Configuration& config) {
   std::vector<uint32_t> pool = candidates;
-  std::string preferred = value_of(*config.data, "PREFERRED_PROVIDER_" + name);
+  std::string preferred = metadata::value_or_empty(*config.data, "PREFERRED_PROVIDER_" + name);
   if (!preferred.empty()) {
     std::erase_if(pool, [&](uint32_t i) { return m_recipes[i].pn != preferred; });
     if (pool.empty()) {
@@ -73,10 +70,11 @@ uint32_t RecipeIndex::choose(const std::string& name, const std::vector<uint32_t
       pool = candidates;
     }
   }
-  auto pv = [this](uint32_t i) { return value_of(*m_recipes[i].data, "PV"); };
+  auto pv = [this](uint32_t i) { return metadata::value_or_empty(*m_recipes[i].data, "PV"); };
   // Rank: preferred version, then layer priority, then version, then file name for stability.
   auto better = [&](uint32_t a, uint32_t b) {
-    std::string wanted = value_of(*config.data, "PREFERRED_VERSION_" + m_recipes[a].pn);
+    std::string wanted =
+        metadata::value_or_empty(*config.data, "PREFERRED_VERSION_" + m_recipes[a].pn);
     bool a_wanted = !wanted.empty() && version_matches(wanted, pv(a));
     bool b_wanted = !wanted.empty() && version_matches(wanted, pv(b));
     if (a_wanted != b_wanted) {

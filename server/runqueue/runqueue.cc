@@ -26,7 +26,7 @@ constexpr double k_unmeasured_task_seconds = 0.01;
 
 bool flag_set(const metadata::DataStore& data, std::string_view task, std::string_view flag) {
   auto value = data.get_flag(task, flag);
-  return value && *value && !(*value)->empty() && **value != "0";
+  return metadata::flag_is_true(value ? *value : std::nullopt);
 }
 
 } // namespace

@@ -19,11 +19,6 @@ using common::fail;
 
 namespace {
 
-std::vector<std::string> words_of(const metadata::DataStore& data, std::string_view name) {
-  auto value = data.get_var(name);
-  return (value && *value) ? metadata::split_words(**value) : std::vector<std::string>{};
-}
-
 std::vector<std::string> flag_words(const metadata::DataStore& data, std::string_view task,
                                     std::string_view flag) {
   auto value = data.get_flag(task, flag);
@@ -155,7 +150,8 @@ GraphBuilder::resolve_all(const std::vector<std::string>& names, DepKind kind, T
 
 std::vector<std::string> GraphBuilder::runtime_names(uint32_t recipe) const {
   const auto& data = *m_recipes[recipe].data;
-  std::vector<std::string> packages = words_of(data, "PACKAGES");
+  std::vector<std::string> packages =
+      metadata::split_words(metadata::value_or_empty(data, "PACKAGES"));
   packages.push_back(m_recipes[recipe].pn);
   std::vector<std::string> names;
   for (const auto& package : packages) {
@@ -175,8 +171,7 @@ GraphBuilder::direct_deps(uint32_t recipe, DepKind kind, TaskIndex asker) {
   if (!cached) {
     auto names =
         kind == DepKind::build
-            ? dependency_names(
-                  m_recipes[recipe].data->get_var("DEPENDS").value_or(std::nullopt).value_or(""))
+            ? dependency_names(metadata::value_or_empty(*m_recipes[recipe].data, "DEPENDS"))
             : runtime_names(recipe);
     auto providers = resolve_all(names, kind, asker);
     if (!providers) {
