@@ -246,6 +246,9 @@ int run(const Options& options) {
                                            optional_string(options.flag)}));
   case Action::graph:
     return write_graph(options, *paths);
+  case Action::explain:
+    return run_output_command(options, *paths, protocol::command::explain,
+                              build_arguments(options));
   case Action::build:
     break;
   }

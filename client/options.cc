@@ -45,6 +45,16 @@ void add_query_options(CLI::App& app, Options& options, ActionOptions& actions) 
   actions.choices.emplace_back(
       app.add_flag("-g,--graphviz")->description("write task-depends.dot for the TARGETs"),
       Action::graph);
+  actions.choices.emplace_back(
+      app.add_flag("--explain")->description(
+          "for each task of the TARGETs that would run, say why (a changed variable, "
+          "function or dependency, no previous run, -f, [nostamp])"),
+      Action::explain);
+  actions.choices.emplace_back(
+      app.add_option("-S,--signature-handler", options.signature_handler,
+                     "printdiff: the same as --explain (BitBake's spelling)")
+          ->check(CLI::IsMember({"printdiff"})),
+      Action::explain);
   app.add_option("-r,--recipe", options.recipe, "the recipe for --getvar");
   app.add_option("--flag", options.flag, "print the flag FLAG of the --getvar variable");
 }
@@ -111,8 +121,8 @@ ParsedOptions parse_options(int argc, char** argv) {
     options.environment_target.reset(); // a bare -e: the global datastore
   }
   if (chosen > 1) {
-    std::fprintf(stderr, "bbrun: -p, -e, -g, --getvar, --status, --server-only and -m exclude "
-                         "each other\n");
+    std::fprintf(stderr, "bbrun: -p, -e, -g, --explain, --getvar, --status, --server-only and -m "
+                         "exclude each other\n");
     parsed.exit_now = k_usage_error;
   } else if (options.action == Action::environment && !options.targets.empty()) {
     // `bbrun -e hello` as well as `bbrun -e=hello`: the target may come as a positional.
@@ -121,7 +131,8 @@ ParsedOptions parse_options(int argc, char** argv) {
       parsed.exit_now = k_usage_error;
     }
     options.environment_target = options.targets.front();
-  } else if ((options.action == Action::build || options.action == Action::graph) &&
+  } else if ((options.action == Action::build || options.action == Action::graph ||
+              options.action == Action::explain) &&
              options.targets.empty()) {
     std::fprintf(stderr, "bbrun: nothing to do: name a TARGET (see --help)\n");
     parsed.exit_now = k_usage_error;

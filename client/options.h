@@ -11,7 +11,17 @@ namespace bbrun::client {
 enum class UiMode { automatic, plain, fancy, json };
 
 /// What the client was asked to do; exactly one per run.
-enum class Action { build, status, server_only, kill_server, parse, environment, getvar, graph };
+enum class Action {
+  build,
+  status,
+  server_only,
+  kill_server,
+  parse,
+  environment,
+  getvar,
+  graph,
+  explain,
+};
 
 struct Options {
   Action action = Action::build;
@@ -27,6 +37,7 @@ struct Options {
   std::string getvar;                            ///< --getvar VAR
   std::optional<std::string> recipe;             ///< -r RECIPE
   std::optional<std::string> flag;               ///< --flag FLAG
+  std::string signature_handler;                 ///< -S printdiff (the only handler)
   std::optional<double> server_timeout;
   UiMode ui = UiMode::automatic;
   int verbosity = 0; ///< -1 quiet, 0 normal, 1 verbose, 2 debug

@@ -39,6 +39,7 @@ inline constexpr std::string_view parse = "parse";
 inline constexpr std::string_view environment = "environment";
 inline constexpr std::string_view getvar = "getvar";
 inline constexpr std::string_view graph = "graph";
+inline constexpr std::string_view explain = "explain";
 } // namespace command
 
 namespace event {

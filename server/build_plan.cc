@@ -104,7 +104,35 @@ common::Result<BuildPlan> plan_build(const metadata::LoadOptions& options,
   plan.graph = std::move(*graph);
   plan.tmpdir = metadata::value_or_empty(config, "TMPDIR");
   plan.jobs = job_count(request, config);
+  plan.signatures = stamps::SignatureSettings::from(config);
   return plan;
+}
+
+std::optional<stamps::StampDb> open_stamps(const BuildPlan& plan, EventSink& events) {
+  if (plan.tmpdir.empty()) {
+    send_log_message(events, "warning", "TMPDIR is not set: no stamps, every task will run");
+    return std::nullopt;
+  }
+  std::string warning;
+  auto stamps = stamps::StampDb::open(plan.tmpdir / "stamps.db", &warning);
+  if (!warning.empty()) {
+    send_log_message(events, "warning", warning);
+  }
+  if (!stamps) {
+    send_log_message(events, "warning", stamps.error().message + ": every task will run");
+    return std::nullopt;
+  }
+  return std::move(*stamps);
+}
+
+std::vector<bool> forced_tasks(const BuildPlan& plan, const BuildRequest& request) {
+  std::vector<bool> forced(plan.graph.nodes.size(), false);
+  if (request.force) {
+    for (auto target : plan.graph.targets) {
+      forced[target] = true;
+    }
+  }
+  return forced;
 }
 
 } // namespace bbrun::server

@@ -7,9 +7,12 @@
 #include "server/metadata/configuration.h"
 #include "server/runqueue/recipe_index.h"
 #include "server/runqueue/task_graph.h"
+#include "server/stamps/stamp_db.h"
+#include "server/stamps/task_inputs.h"
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +37,7 @@ struct BuildPlan {
   runqueue::TaskGraph graph;
   std::filesystem::path tmpdir; ///< empty when TMPDIR is not set
   size_t jobs = 1;
+  stamps::SignatureSettings signatures;
 };
 
 /// Parse the metadata (progress and every parse error as events on `events`), resolve
@@ -41,5 +45,12 @@ struct BuildPlan {
 /// parsing failed (the details went out as events), or with the graph's error.
 common::Result<BuildPlan> plan_build(const metadata::LoadOptions& options,
                                      const BuildRequest& request, EventSink& events);
+
+/// The stamps database of `plan` (under TMPDIR), or nullopt when there is none to be had:
+/// then every task runs. Problems and replacements are reported as warnings on `events`.
+std::optional<stamps::StampDb> open_stamps(const BuildPlan& plan, EventSink& events);
+
+/// Which of `plan`'s targets `request` forces (-f): one flag per task of the graph.
+std::vector<bool> forced_tasks(const BuildPlan& plan, const BuildRequest& request);
 
 } // namespace bbrun::server

@@ -22,6 +22,7 @@ const std::array k_commands{
     CommandSpec{command::environment, &Cooker::cmd_environment},
     CommandSpec{command::getvar, &Cooker::cmd_getvar},
     CommandSpec{command::graph, &Cooker::cmd_graph},
+    CommandSpec{command::explain, &Cooker::cmd_explain},
 };
 
 } // namespace

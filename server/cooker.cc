@@ -159,21 +159,11 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
     return;
   }
   m_build->plan = std::move(*plan);
-  if (!m_build->plan.tmpdir.empty()) {
-    std::string warning;
-    auto stamps = stamps::StampDb::open(m_build->plan.tmpdir / "stamps.db", &warning);
-    if (!warning.empty()) {
-      send_log_message(events, "warning", warning);
-    }
-    if (stamps) {
-      m_build->stamps.emplace(std::move(*stamps));
-    } else {
-      send_log_message(events, "warning", stamps.error().message + ": every task will run");
-    }
-  }
+  m_build->stamps = open_stamps(m_build->plan, events);
   const auto& wanted = m_build->request;
-  runqueue::RunOptions run_options{m_build->plan.jobs, wanted.force, wanted.keep_going,
-                                   wanted.dry_run};
+  runqueue::RunOptions run_options{m_build->plan.jobs, forced_tasks(m_build->plan, wanted),
+                                   wanted.keep_going, wanted.dry_run,
+                                   std::move(m_build->plan.signatures)};
   m_build->runqueue = std::make_unique<runqueue::RunQueue>(
       m_io, std::move(m_build->plan.graph), *m_build->plan.recipes, *m_executor,
       m_build->stamps ? &*m_build->stamps : nullptr, events, run_options, task_base_environment());

@@ -58,6 +58,7 @@ public:
   common::protocol::Json cmd_environment(UiSession& session, const common::protocol::Json& args);
   common::protocol::Json cmd_getvar(UiSession& session, const common::protocol::Json& args);
   common::protocol::Json cmd_graph(UiSession& session, const common::protocol::Json& args);
+  common::protocol::Json cmd_explain(UiSession& session, const common::protocol::Json& args);
 
 private:
   struct Build;

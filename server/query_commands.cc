@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
-// The commands that only read metadata: parse (-p), environment (-e), getvar (--getvar).
+// The commands that only read: parse (-p), environment (-e), getvar (--getvar), graph (-g),
+// explain (--explain).
 #include "server/cooker.h"
 #include "server/metadata/environment.h"
 #include "server/parsed_metadata.h"
+#include "server/runqueue/explain.h"
 #include "server/runqueue/graphviz.h"
 #include "server/runqueue/recipe_index.h"
 
@@ -141,6 +143,24 @@ Json Cooker::cmd_graph(UiSession& session, const Json& args) {
     return protocol::error_reply(plan.error().describe());
   }
   send_output(session, runqueue::task_graph_dot(plan->graph, *plan->recipes));
+  send_completed(session, true);
+  return protocol::ok_reply();
+}
+
+Json Cooker::cmd_explain(UiSession& session, const Json& args) {
+  auto request = decode_build_request(args);
+  if (!request) {
+    return protocol::error_reply(request.error().message);
+  }
+  auto plan = plan_build(load_options(), *request, session);
+  if (!plan) {
+    return protocol::error_reply(plan.error().describe());
+  }
+  auto stamps = open_stamps(*plan, session);
+  auto* stamps_db = stamps ? &*stamps : nullptr;
+  auto decisions = runqueue::decide_reruns(plan->graph, *plan->recipes, stamps_db,
+                                           plan->signatures, forced_tasks(*plan, *request));
+  send_output(session, runqueue::explain_reruns(plan->graph, *plan->recipes, decisions, stamps_db));
   send_completed(session, true);
   return protocol::ok_reply();
 }

@@ -2,6 +2,8 @@
 // Shell task scripts.
 #include "server/exec/shell_script.h"
 
+#include "server/metadata/code_references.h"
+
 #include <fmt/core.h>
 
 #include <set>
@@ -11,28 +13,13 @@ namespace bbrun::server::exec {
 
 namespace {
 
-bool is_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-' || c == '.';
-}
-
 // The shell functions of `data` named as words in `body`. A word in a comment or a string counts
 // too: including a function that is not called is harmless, missing one is not.
 std::vector<std::string> called_functions(const metadata::DataStore& data, std::string_view body) {
   std::vector<std::string> found;
-  size_t i = 0;
-  while (i < body.size()) {
-    if (!is_name_char(body[i])) {
-      ++i;
-      continue;
-    }
-    size_t start = i;
-    while (i < body.size() && is_name_char(body[i])) {
-      ++i;
-    }
-    std::string word(body.substr(start, i - start));
+  for (std::string_view word : metadata::shell_words(body)) {
     if (data.is_function(word) && !data.is_python_function(word)) {
-      found.push_back(std::move(word));
+      found.emplace_back(word);
     }
   }
   return found;

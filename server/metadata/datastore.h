@@ -71,6 +71,13 @@ public:
   /// Return the value after override selection and :append/:prepend, before expansion.
   std::optional<std::string> get_var_unexpanded(std::string_view name) const;
 
+  /// What `get_var` starts from: the unexpanded value and the pending `:remove` texts.
+  struct Unexpanded {
+    std::optional<std::string> value;
+    std::vector<std::string> removes;
+  };
+  Unexpanded get_var_with_removes(std::string_view name) const;
+
   /// Return only what was assigned to `name` itself: no override variants, no pending
   /// modifiers, no ??= default. This is what `+=`, `?=` and friends build on.
   std::optional<std::string> get_var_raw(std::string_view name) const;
@@ -146,10 +153,6 @@ private:
     std::vector<std::string> sorted; ///< for membership tests
     bool contains(std::string_view o) const;
     bool all_active(std::string_view conditions) const;
-  };
-  struct Unexpanded {
-    std::optional<std::string> value;
-    std::vector<std::string> removes;
   };
 
   const VarEntry* find(Symbol name) const;

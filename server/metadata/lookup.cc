@@ -205,6 +205,11 @@ std::optional<std::string> DataStore::get_var_unexpanded(std::string_view name) 
   return resolve(Symbol(name), 0).value;
 }
 
+DataStore::Unexpanded DataStore::get_var_with_removes(std::string_view name) const {
+  std::lock_guard lock(m_mutex);
+  return resolve(Symbol(name), 0);
+}
+
 common::Result<std::optional<std::string>> DataStore::get_flag(std::string_view name,
                                                                std::string_view flag) const {
   std::lock_guard lock(m_mutex);

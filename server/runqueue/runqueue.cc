@@ -5,7 +5,7 @@
 #include "common/log.h"
 #include "server/exec/log_tail.h"
 #include "server/exec/task_planner.h"
-#include "server/stamps/signature.h"
+#include "server/stamps/recorded_inputs.h"
 
 #include <boost/asio/post.hpp>
 #include <fmt/core.h>
@@ -23,11 +23,6 @@ constexpr size_t k_failure_tail_lines = 20;
 constexpr auto k_kill_grace = std::chrono::seconds(5);
 // The weight of a task when no task has been measured yet: the graph's shape decides alone.
 constexpr double k_unmeasured_task_seconds = 0.01;
-
-bool flag_set(const metadata::DataStore& data, std::string_view task, std::string_view flag) {
-  auto value = data.get_flag(task, flag);
-  return metadata::flag_is_true(value ? *value : std::nullopt);
-}
 
 } // namespace
 
@@ -73,8 +68,7 @@ void RunQueue::set_state(State state) {
 }
 
 std::string RunQueue::label(TaskIndex index) const {
-  const auto& node = m_graph.nodes[index];
-  return fmt::format("{}:{}", m_recipes[node.recipe].pn, node.task);
+  return task_label(m_graph, m_recipes, index);
 }
 
 protocol::Json RunQueue::task_fields(TaskIndex index) const {
@@ -96,49 +90,18 @@ void RunQueue::start(std::function<void(const BuildSummary&)> on_finished) {
   maybe_finish();
 }
 
-// Decide, in dependency order, what must run: a task runs when it is forced, [nostamp], has no
-// stamp for its current signature, depends on a task that runs, or depends on a task that ran
-// after it did. This is the only place that decides whether a task is up to date.
 void RunQueue::prepare() {
-  std::vector<bool> forced(m_runs.size(), false);
-  if (m_options.force) {
-    for (TaskIndex target : m_graph.targets) {
-      forced[target] = true;
-    }
-  }
+  m_options.forced.resize(m_runs.size(), false);
+  auto decisions =
+      decide_reruns(m_graph, m_recipes, m_stamps, m_options.signatures, m_options.forced);
   for (TaskIndex index : m_graph.order) {
-    const auto& node = m_graph.nodes[index];
-    const auto& recipe = m_recipes[node.recipe];
     auto& run = m_runs[index];
-    run.noexec = flag_set(*recipe.data, node.task, "noexec");
-    run.nostamp = flag_set(*recipe.data, node.task, "nostamp");
-    if (!run.noexec) {
-      auto plan = exec::plan_task(*recipe.data, recipe.pn, node.task, m_environment);
-      if (plan) {
-        run.plan = std::move(*plan);
-      } else {
-        run.plan_error = plan.error().describe();
-      }
+    run.decision = std::move(decisions[index]);
+    run.status = run.decision.runs() ? Status::waiting : Status::up_to_date;
+    m_to_run += run.decision.runs() ? 1 : 0;
+    for (TaskIndex dep : m_graph.nodes[index].deps) {
+      run.remaining_deps += m_runs[dep].status != Status::up_to_date ? 1 : 0;
     }
-    std::vector<std::string_view> dep_signatures;
-    bool dep_runs = false;
-    int64_t newest_dep = 0;
-    for (TaskIndex dep : node.deps) {
-      dep_signatures.push_back(m_runs[dep].signature);
-      newest_dep = std::max(newest_dep, m_runs[dep].stamp_seq);
-      if (m_runs[dep].status != Status::up_to_date) {
-        ++run.remaining_deps;
-        dep_runs = true;
-      }
-    }
-    run.signature = stamps::task_signature(run.plan ? run.plan->script : node.task, dep_signatures);
-    auto stamp = m_stamps ? m_stamps->stamp(recipe.file.string(), node.task) : std::nullopt;
-    run.has_stamp = stamp.has_value();
-    run.stamp_seq = stamp ? stamp->seq : 0;
-    bool current = stamp && stamp->signature == run.signature && stamp->seq > newest_dep;
-    bool needs_run = forced[index] || run.nostamp || dep_runs || !current;
-    run.status = needs_run ? Status::waiting : Status::up_to_date;
-    m_to_run += needs_run ? 1 : 0;
   }
   m_summary.attempted = m_runs.size();
   m_summary.up_to_date = m_runs.size() - m_to_run;
@@ -196,26 +159,28 @@ void RunQueue::start_task(TaskIndex index) {
   auto fields = task_fields(index);
   fields["number"] = m_started;
   fields["total"] = m_to_run;
-  if (run.noexec || m_options.dry_run) {
-    fields[run.noexec ? "noexec" : "dry_run"] = true;
+  if (run.decision.noexec || m_options.dry_run) {
+    fields[run.decision.noexec ? "noexec" : "dry_run"] = true;
     m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
     complete_task(index);
     return;
   }
-  if (!run.plan) {
+  const auto& node = m_graph.nodes[index];
+  const auto& recipe = m_recipes[node.recipe];
+  auto plan = exec::plan_task(*recipe.data, recipe.pn, node.task, m_environment);
+  if (!plan) {
     m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
-    fail_task(index, run.plan_error, {});
+    fail_task(index, plan.error().describe(), {});
     return;
   }
-  const auto& node = m_graph.nodes[index];
-  if (run.has_stamp && m_stamps) {
+  if (run.decision.stamp && m_stamps) {
     // The task's outputs are about to change: until it succeeds again it is not up to date.
-    (void)m_stamps->forget(m_recipes[node.recipe].file.string(), node.task);
+    (void)m_stamps->forget(recipe.file.string(), node.task);
   }
   run.status = Status::running;
   ++m_running;
   auto started = m_executor.start(
-      index, *run.plan, [this, index](exec::TaskOutcome outcome) { finish_task(index, outcome); });
+      index, std::move(*plan), [this, index](exec::TaskOutcome outcome) { finish_task(index, outcome); });
   if (!started) {
     --m_running;
     m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
@@ -242,17 +207,18 @@ void RunQueue::complete_task(TaskIndex index) {
   run.status = Status::done;
   ++m_summary.ran;
   double duration = protocol::monotonic_seconds() - run.started;
-  if (m_stamps && !run.nostamp && !m_options.dry_run) {
-    auto recorded = m_stamps->record(m_recipes[node.recipe].file.string(), node.task, run.signature,
-                                     run.started, duration);
+  if (m_stamps && !run.decision.nostamp && !m_options.dry_run) {
+    auto inputs = stamps::to_record({std::move(run.decision.inputs), run.decision.dep_signatures});
+    auto recorded = m_stamps->record(m_recipes[node.recipe].file.string(), node.task,
+                                     run.decision.signature, run.started, duration, inputs);
     if (!recorded) {
       common::log::warning("{}: {}", label(index), recorded.error().message);
     }
   }
   auto fields = task_fields(index);
   fields["duration"] = duration;
-  if (run.noexec || m_options.dry_run) {
-    fields[run.noexec ? "noexec" : "dry_run"] = true;
+  if (run.decision.noexec || m_options.dry_run) {
+    fields[run.decision.noexec ? "noexec" : "dry_run"] = true;
   }
   m_events.send_event(protocol::make_event(protocol::event::task_completed, fields));
   release_dependents(index);

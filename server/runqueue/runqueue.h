@@ -12,6 +12,7 @@
 
 #include "server/event_sink.h"
 #include "server/exec/executor.h"
+#include "server/runqueue/rerun_decision.h"
 #include "server/runqueue/task_graph.h"
 #include "server/stamps/stamp_db.h"
 
@@ -33,9 +34,10 @@ std::string_view state_name(State state);
 
 struct RunOptions {
   size_t jobs = 1;
-  bool force = false;      ///< the targets' tasks run even when up to date
-  bool keep_going = false; ///< -k: run everything that does not depend on a failure
-  bool dry_run = false;    ///< -n: go through the motions, run nothing, write no stamp
+  std::vector<bool> forced; ///< per task: runs even when up to date (-f on a target)
+  bool keep_going = false;  ///< -k: run everything that does not depend on a failure
+  bool dry_run = false;     ///< -n: go through the motions, run nothing, write no stamp
+  stamps::SignatureSettings signatures;
 };
 
 struct BuildSummary {
@@ -69,13 +71,7 @@ private:
     Status status = Status::waiting;
     size_t remaining_deps = 0; ///< deps that still have to run
     double priority = 0;       ///< seconds on the longest path from here to the end
-    bool noexec = false;
-    bool nostamp = false;
-    bool has_stamp = false;
-    int64_t stamp_seq = 0; ///< the order of the last successful run among all runs
-    std::string signature;
-    std::optional<exec::TaskPlan> plan;
-    std::string plan_error;
+    TaskDecision decision;
     double started = 0;
   };
 

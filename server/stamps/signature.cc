@@ -25,18 +25,31 @@ struct Hasher {
     a = (a ^ 0xff) * 0x100000001b3ULL;
     b = (b ^ 0xfe) * 0x100000001b3ULL;
   }
+
+  std::string hex() const { return fmt::format("{:016x}{:016x}", a, b); }
 };
 
 } // namespace
 
-std::string task_signature(std::string_view task_input,
+std::string inputs_hash(const TaskInputs& inputs) {
+  Hasher hasher;
+  for (const auto& input : inputs) {
+    hasher.add(input.name);
+    // Set or not is its own field, so an unset variable differs from any value.
+    hasher.add(input.value ? "=" : "unset");
+    hasher.add(input.value.value_or(""));
+  }
+  return hasher.hex();
+}
+
+std::string task_signature(std::string_view inputs_hash,
                            const std::vector<std::string_view>& dep_signatures) {
   Hasher hasher;
-  hasher.add(task_input);
+  hasher.add(inputs_hash);
   for (auto dep : dep_signatures) {
     hasher.add(dep);
   }
-  return fmt::format("{:016x}{:016x}", hasher.a, hasher.b);
+  return hasher.hex();
 }
 
 } // namespace bbrun::server::stamps

@@ -22,21 +22,23 @@ CREATE TABLE IF NOT EXISTS stamps(
   started REAL NOT NULL,
   duration REAL NOT NULL,
   seq INTEGER NOT NULL,
+  complete INTEGER NOT NULL,
+  inputs TEXT NOT NULL,
   PRIMARY KEY(recipe, task));
 CREATE INDEX IF NOT EXISTS stamps_by_seq ON stamps(seq);
-CREATE TABLE IF NOT EXISTS durations(
-  recipe TEXT NOT NULL,
-  task TEXT NOT NULL,
-  seconds REAL NOT NULL,
-  PRIMARY KEY(recipe, task));
 )";
+
+// Tables of the formats before this one; they hold nothing worth converting.
+constexpr std::string_view k_drop_old_tables = "DROP TABLE IF EXISTS stamps; "
+                                               "DROP TABLE IF EXISTS durations;";
 
 std::string sqlite_message(sqlite3* db, std::string_view what) {
   return fmt::format("{}: {}", what, db != nullptr ? sqlite3_errmsg(db) : "out of memory");
 }
 
-// Open `path` and bring it to this schema. Fails when the file is not a usable stamps database.
-common::Result<sqlite3*> open_and_migrate(const std::filesystem::path& path) {
+// Open `path` and bring it to this schema; `note` says when an older format was dropped.
+// Fails when the file is not a usable stamps database.
+common::Result<sqlite3*> open_and_migrate(const std::filesystem::path& path, std::string* note) {
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
@@ -52,20 +54,40 @@ common::Result<sqlite3*> open_and_migrate(const std::filesystem::path& path) {
     version = sqlite3_column_int(stmt, 0);
   }
   sqlite3_finalize(stmt);
-  std::string setup = fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; {} "
-                                  "PRAGMA user_version={};",
-                                  k_schema, StampDb::k_schema_version);
-  if (version != 0 && version != StampDb::k_schema_version) {
+  if (version > StampDb::k_schema_version) {
     sqlite3_close(db);
-    return fail(ErrorKind::io, fmt::format("{} has schema version {}, expected {}", path.string(),
-                                           version, StampDb::k_schema_version));
+    return fail(ErrorKind::io, fmt::format("{} has schema version {}, newer than {}",
+                                           path.string(), version, StampDb::k_schema_version));
   }
+  bool older = version > 0 && version < StampDb::k_schema_version;
+  std::string setup = fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                                  "BEGIN; {} {} PRAGMA user_version={}; COMMIT;",
+                                  older ? k_drop_old_tables : "", k_schema,
+                                  StampDb::k_schema_version);
   if (version < 0 || sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     auto message = sqlite_message(db, "set up " + path.string());
     sqlite3_close(db);
     return fail(ErrorKind::io, message);
   }
+  if (older && note != nullptr) {
+    *note = fmt::format("stamps database {} was written by an older bbrun (format {}); "
+                        "recreated: every task will run again",
+                        path.string(), version);
+  }
   return db;
+}
+
+// Bind recipe and task as ?1 and ?2.
+void bind_key(sqlite3_stmt* stmt, std::string_view recipe, std::string_view task) {
+  sqlite3_bind_text(stmt, 1, recipe.data(), int(recipe.size()), SQLITE_STATIC);
+  sqlite3_bind_text(stmt, 2, task.data(), int(task.size()), SQLITE_STATIC);
+}
+
+std::string_view column_text(sqlite3_stmt* stmt, int column) {
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+  return text != nullptr
+             ? std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(stmt, column)))
+             : std::string_view();
 }
 
 } // namespace
@@ -73,7 +95,7 @@ common::Result<sqlite3*> open_and_migrate(const std::filesystem::path& path) {
 common::Result<StampDb> StampDb::open(const std::filesystem::path& path, std::string* warning) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
-  auto db = open_and_migrate(path);
+  auto db = open_and_migrate(path, warning);
   if (!db) {
     // Keep the unusable file for inspection and start afresh.
     auto aside = path;
@@ -86,34 +108,32 @@ common::Result<StampDb> StampDb::open(const std::filesystem::path& path, std::st
                              "task will run again",
                              db.error().message, aside.string());
     }
-    db = open_and_migrate(path);
+    db = open_and_migrate(path, nullptr);
     if (!db) {
       return fail(db.error());
     }
   }
   StampDb stamps(path, *db);
-  const char* select = "SELECT signature, seq FROM stamps WHERE recipe=?1 AND task=?2";
+  const char* select = "SELECT signature, seq, complete FROM stamps WHERE recipe=?1 AND task=?2";
+  const char* inputs = "SELECT inputs FROM stamps WHERE recipe=?1 AND task=?2";
   const char* upsert = "INSERT OR REPLACE INTO stamps VALUES(?1, ?2, ?3, ?4, ?5, "
-                       "(SELECT coalesce(max(seq), 0) + 1 FROM stamps))";
-  const char* remove = "DELETE FROM stamps WHERE recipe=?1 AND task=?2";
-  const char* duration = "INSERT OR REPLACE INTO durations VALUES(?1, ?2, ?3)";
-  if (sqlite3_prepare_v2(*db, select, -1, &stamps.m_select, nullptr) != SQLITE_OK ||
-      sqlite3_prepare_v2(*db, upsert, -1, &stamps.m_upsert, nullptr) != SQLITE_OK ||
-      sqlite3_prepare_v2(*db, remove, -1, &stamps.m_delete, nullptr) != SQLITE_OK ||
-      sqlite3_prepare_v2(*db, duration, -1, &stamps.m_duration, nullptr) != SQLITE_OK) {
-    return fail(ErrorKind::io, sqlite_message(*db, "prepare"));
+                       "(SELECT coalesce(max(seq), 0) + 1 FROM stamps), 1, ?6)";
+  const char* incomplete = "UPDATE stamps SET complete=0 WHERE recipe=?1 AND task=?2";
+  for (auto [sql, stmt] : {std::pair{select, &stamps.m_select}, std::pair{inputs, &stamps.m_inputs},
+                           std::pair{upsert, &stamps.m_upsert},
+                           std::pair{incomplete, &stamps.m_incomplete}}) {
+    if (sqlite3_prepare_v2(*db, sql, -1, stmt, nullptr) != SQLITE_OK) {
+      return fail(ErrorKind::io, sqlite_message(*db, "prepare"));
+    }
   }
   return stamps;
 }
 
 StampDb::StampDb(std::filesystem::path path, sqlite3* db) : m_path(std::move(path)), m_db(db) {}
 
-StampDb::StampDb(StampDb&& other) noexcept
-    : m_path(std::move(other.m_path)), m_db(std::exchange(other.m_db, nullptr)),
-      m_select(std::exchange(other.m_select, nullptr)),
-      m_upsert(std::exchange(other.m_upsert, nullptr)),
-      m_delete(std::exchange(other.m_delete, nullptr)),
-      m_duration(std::exchange(other.m_duration, nullptr)) {}
+StampDb::StampDb(StampDb&& other) noexcept {
+  *this = std::move(other);
+}
 
 StampDb& StampDb::operator=(StampDb&& other) noexcept {
   if (this != &other) {
@@ -121,9 +141,9 @@ StampDb& StampDb::operator=(StampDb&& other) noexcept {
     m_path = std::move(other.m_path);
     m_db = std::exchange(other.m_db, nullptr);
     m_select = std::exchange(other.m_select, nullptr);
+    m_inputs = std::exchange(other.m_inputs, nullptr);
     m_upsert = std::exchange(other.m_upsert, nullptr);
-    m_delete = std::exchange(other.m_delete, nullptr);
-    m_duration = std::exchange(other.m_duration, nullptr);
+    m_incomplete = std::exchange(other.m_incomplete, nullptr);
   }
   return *this;
 }
@@ -133,25 +153,32 @@ StampDb::~StampDb() {
 }
 
 void StampDb::close() {
-  sqlite3_finalize(m_select);
-  sqlite3_finalize(m_upsert);
-  sqlite3_finalize(m_delete);
-  sqlite3_finalize(m_duration);
+  for (sqlite3_stmt** stmt : {&m_select, &m_inputs, &m_upsert, &m_incomplete}) {
+    sqlite3_finalize(*stmt);
+    *stmt = nullptr;
+  }
   sqlite3_close(m_db);
-  m_select = m_upsert = m_delete = m_duration = nullptr;
   m_db = nullptr;
 }
 
 std::optional<StampDb::Stamp> StampDb::stamp(std::string_view recipe, std::string_view task) {
-  sqlite3_reset(m_select);
-  sqlite3_bind_text(m_select, 1, recipe.data(), int(recipe.size()), SQLITE_STATIC);
-  sqlite3_bind_text(m_select, 2, task.data(), int(task.size()), SQLITE_STATIC);
+  bind_key(m_select, recipe, task);
   std::optional<Stamp> result;
   if (sqlite3_step(m_select) == SQLITE_ROW) {
-    result = Stamp{reinterpret_cast<const char*>(sqlite3_column_text(m_select, 0)),
-                   sqlite3_column_int64(m_select, 1)};
+    result = Stamp{std::string(column_text(m_select, 0)), sqlite3_column_int64(m_select, 1),
+                   sqlite3_column_int(m_select, 2) != 0};
   }
   sqlite3_reset(m_select);
+  return result;
+}
+
+std::string StampDb::inputs(std::string_view recipe, std::string_view task) {
+  bind_key(m_inputs, recipe, task);
+  std::string result;
+  if (sqlite3_step(m_inputs) == SQLITE_ROW) {
+    result = column_text(m_inputs, 0);
+  }
+  sqlite3_reset(m_inputs);
   return result;
 }
 
@@ -165,52 +192,39 @@ std::string StampDb::duration_key(std::string_view recipe, std::string_view task
 std::unordered_map<std::string, double> StampDb::durations() {
   std::unordered_map<std::string, double> result;
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(m_db, "SELECT recipe, task, seconds FROM durations", -1, &stmt, nullptr) ==
+  if (sqlite3_prepare_v2(m_db, "SELECT recipe, task, duration FROM stamps", -1, &stmt, nullptr) ==
       SQLITE_OK) {
     while (sqlite3_step(stmt) == SQLITE_ROW) {
-      auto text = [stmt](int column) {
-        return std::string_view(reinterpret_cast<const char*>(sqlite3_column_text(stmt, column)),
-                                static_cast<size_t>(sqlite3_column_bytes(stmt, column)));
-      };
-      result[duration_key(text(0), text(1))] = sqlite3_column_double(stmt, 2);
+      result[duration_key(column_text(stmt, 0), column_text(stmt, 1))] =
+          sqlite3_column_double(stmt, 2);
     }
   }
   sqlite3_finalize(stmt);
   return result;
 }
 
-namespace {
-
-// Bind recipe and task as ?1 and ?2, run `stmt` to completion, and reset it.
-bool run_keyed(sqlite3_stmt* stmt, std::string_view recipe, std::string_view task) {
-  sqlite3_bind_text(stmt, 1, recipe.data(), int(recipe.size()), SQLITE_STATIC);
-  sqlite3_bind_text(stmt, 2, task.data(), int(task.size()), SQLITE_STATIC);
-  int rc = sqlite3_step(stmt);
-  sqlite3_reset(stmt);
-  return rc == SQLITE_DONE;
-}
-
-} // namespace
-
 common::Result<void> StampDb::record(std::string_view recipe, std::string_view task,
-                                     std::string_view signature, double started, double duration) {
+                                     std::string_view signature, double started, double duration,
+                                     std::string_view inputs) {
+  // One statement is one transaction: no BEGIN/COMMIT round trip needed.
+  bind_key(m_upsert, recipe, task);
   sqlite3_bind_text(m_upsert, 3, signature.data(), int(signature.size()), SQLITE_STATIC);
   sqlite3_bind_double(m_upsert, 4, started);
   sqlite3_bind_double(m_upsert, 5, duration);
-  sqlite3_bind_double(m_duration, 3, duration);
-  bool ok = sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK &&
-            run_keyed(m_upsert, recipe, task) && run_keyed(m_duration, recipe, task) &&
-            sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
-  if (!ok) {
-    auto message = sqlite_message(m_db, "record stamp");
-    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-    return fail(ErrorKind::io, message);
+  sqlite3_bind_text(m_upsert, 6, inputs.data(), int(inputs.size()), SQLITE_STATIC);
+  int rc = sqlite3_step(m_upsert);
+  sqlite3_reset(m_upsert);
+  if (rc != SQLITE_DONE) {
+    return fail(ErrorKind::io, sqlite_message(m_db, "record stamp"));
   }
   return {};
 }
 
 common::Result<void> StampDb::forget(std::string_view recipe, std::string_view task) {
-  if (!run_keyed(m_delete, recipe, task)) {
+  bind_key(m_incomplete, recipe, task);
+  int rc = sqlite3_step(m_incomplete);
+  sqlite3_reset(m_incomplete);
+  if (rc != SQLITE_DONE) {
     return fail(ErrorKind::io, sqlite_message(m_db, "forget stamp"));
   }
   return {};

@@ -3,17 +3,18 @@
 //
 // Format (PRAGMA user_version = k_schema_version):
 //   stamps(recipe TEXT, task TEXT, signature TEXT, started REAL, duration REAL, seq INTEGER,
-//          PRIMARY KEY(recipe, task))
-// `seq` grows by one with every recorded run, so it orders runs across builds and servers: a
-// task whose dependency ran after it is out of date, as with BitBake's stamp times.
-//   durations(recipe TEXT, task TEXT, seconds REAL, PRIMARY KEY(recipe, task))
-// `durations` outlives a stamp that is forgotten: the scheduler uses the last measured run
-// time of a task even while the task is out of date.
-// `recipe` is the recipe file's path. A row is written in its own transaction only after the
-// task succeeded, so a task cut off at any moment never counts as done. WAL mode keeps readers
-// and the one writer (the server) out of each other's way. A database that cannot be opened or
-// read as this format is moved aside and recreated with a warning: every task then reruns,
-// which is always safe.
+//          complete INTEGER, inputs TEXT, PRIMARY KEY(recipe, task))
+// One row per task that ever succeeded: the signature of its last successful run, when it
+// started and how long it took, and the inputs of that signature (JSON, see `record`) so that
+// a rerun can be explained. `seq` grows by one with every recorded run, so it orders runs
+// across builds and servers: a task whose dependency ran after it is out of date, as with
+// BitBake's stamp times. `complete` drops to 0 when the task starts again and rises only when
+// it succeeds: a task cut off at any moment never counts as done, and the last successful
+// run's inputs stay for comparison. `recipe` is the recipe file's path.
+// Each change is one transaction. WAL mode keeps readers and the one writer (the server) out
+// of each other's way. A database that cannot be opened or read as this format is moved aside
+// and recreated with a warning, one of an older format recreated with a note: every task then
+// reruns, which is always safe.
 #pragma once
 
 #include "common/result.h"
@@ -32,10 +33,10 @@ namespace bbrun::server::stamps {
 
 class StampDb {
 public:
-  static constexpr int k_schema_version = 2;
+  static constexpr int k_schema_version = 3;
 
   /// Open or create the database at `path` (creating its directory). `warning` receives a
-  /// message when an unusable database was replaced. Fails only when no database can be made.
+  /// message when an existing database was replaced. Fails only when no database can be made.
   static common::Result<StampDb> open(const std::filesystem::path& path, std::string* warning);
 
   StampDb(StampDb&& other) noexcept;
@@ -43,18 +44,23 @@ public:
   ~StampDb();
 
   struct Stamp {
-    std::string signature;
+    std::string signature; ///< of the last successful run
     int64_t seq = 0;
+    bool complete = false; ///< false: the task started again since, and has not succeeded
   };
   /// The task's last successful run, if any.
   std::optional<Stamp> stamp(std::string_view recipe, std::string_view task);
+  /// The inputs recorded with the task's last successful run, or "" when there is none.
+  std::string inputs(std::string_view recipe, std::string_view task);
   /// The last measured duration of every task that ever succeeded, keyed by `duration_key`.
   std::unordered_map<std::string, double> durations();
   static std::string duration_key(std::string_view recipe, std::string_view task);
-  /// Record a successful run (its stamp and its duration, in one transaction).
+  /// Record a successful run with its signature's `inputs` (any text; the runqueue stores
+  /// JSON).
   common::Result<void> record(std::string_view recipe, std::string_view task,
-                              std::string_view signature, double started, double duration);
-  /// Forget a task (it is running now, or was forced): it is no longer up to date.
+                              std::string_view signature, double started, double duration,
+                              std::string_view inputs);
+  /// Mark a task incomplete (it is running now): it is no longer up to date.
   common::Result<void> forget(std::string_view recipe, std::string_view task);
 
   const std::filesystem::path& path() const { return m_path; }
@@ -66,9 +72,9 @@ private:
   std::filesystem::path m_path;
   sqlite3* m_db = nullptr;
   sqlite3_stmt* m_select = nullptr;
+  sqlite3_stmt* m_inputs = nullptr;
   sqlite3_stmt* m_upsert = nullptr;
-  sqlite3_stmt* m_delete = nullptr;
-  sqlite3_stmt* m_duration = nullptr;
+  sqlite3_stmt* m_incomplete = nullptr;
 };
 
 } // namespace bbrun::server::stamps

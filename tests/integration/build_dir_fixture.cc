@@ -60,9 +60,16 @@ void BuildDirFixture::write_local_conf(const std::string& content) const {
 ProcessResult BuildDirFixture::bbrun(const std::vector<std::string>& args,
                                      const std::vector<std::string>& extra_env,
                                      std::chrono::milliseconds limit) const {
+  return bbrun_in(builddir(), args, extra_env, limit);
+}
+
+ProcessResult BuildDirFixture::bbrun_in(const std::filesystem::path& dir,
+                                        const std::vector<std::string>& args,
+                                        const std::vector<std::string>& extra_env,
+                                        std::chrono::milliseconds limit) const {
   std::vector<std::string> argv{client_path()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run_process(argv, builddir(), extra_env, limit);
+  return run_process(argv, dir, extra_env, limit);
 }
 
 pid_t BuildDirFixture::start_bbrun(const std::vector<std::string>& args) const {

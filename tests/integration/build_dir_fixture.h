@@ -34,6 +34,10 @@ protected:
   ProcessResult bbrun(const std::vector<std::string>& args,
                       const std::vector<std::string>& extra_env = {},
                       std::chrono::milliseconds limit = std::chrono::seconds(60)) const;
+  /// Run the real `bbrun` with `args` in another build directory `dir`.
+  ProcessResult bbrun_in(const std::filesystem::path& dir, const std::vector<std::string>& args,
+                         const std::vector<std::string>& extra_env = {},
+                         std::chrono::milliseconds limit = std::chrono::seconds(60)) const;
 
   /// Start the real `bbrun` with `args` in the build directory without waiting for it (stdout
   /// to /dev/null); the caller reaps it with waitpid.

@@ -18,6 +18,16 @@ using ::testing::UnorderedElementsAre;
 
 using testing::make_recipe;
 
+enum class Extra { none, keep_going, dry_run };
+
+RunOptions run_options(size_t jobs, Extra extra = Extra::none) {
+  RunOptions options;
+  options.jobs = jobs;
+  options.keep_going = extra == Extra::keep_going;
+  options.dry_run = extra == Extra::dry_run;
+  return options;
+}
+
 class RunQueueTest : public ::testing::Test {
 protected:
   // Build the graph of `targets` over `recipes` and start a runqueue on it.
@@ -81,7 +91,7 @@ do_all[noexec] = "1"
 TEST_F(RunQueueTest, LongestPathStartsFirstAndJobsAreNeverExceeded) {
   // Given a chain of three beside two lone tasks and two slots, we should start the chain's
   // head first and never run more than two tasks.
-  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, RunOptions{2, false, false, false});
+  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, run_options(2));
   ASSERT_EQ(m_executor.started().size(), 2u);
   EXPECT_EQ(m_executor.started().front(), "r:do_a");
   while (m_executor.running() > 0) {
@@ -98,7 +108,7 @@ TEST_F(RunQueueTest, LongestPathStartsFirstAndJobsAreNeverExceeded) {
 
 TEST_F(RunQueueTest, FailureStopsStartingNewTasks) {
   // Given one slot and a failing first task, we should start nothing after it and end Failed.
-  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, RunOptions{1, false, false, false});
+  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, run_options(1));
   m_executor.finish("r:do_a", 2);
   deliver();
   EXPECT_THAT(m_executor.started(), ElementsAre("r:do_a"));
@@ -113,7 +123,7 @@ TEST_F(RunQueueTest, FailureStopsStartingNewTasks) {
 
 TEST_F(RunQueueTest, KeepGoingSkipsOnlyTheDependentsOfAFailure) {
   // Given -k and a failing chain head, we should skip the chain and still run x and y.
-  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, RunOptions{1, false, true, false});
+  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, run_options(1, Extra::keep_going));
   m_executor.finish("r:do_a", 1);
   while (m_executor.running() > 0) {
     m_executor.finish(m_executor.running_labels().front());
@@ -132,7 +142,7 @@ TEST_F(RunQueueTest, KeepGoingSkipsOnlyTheDependentsOfAFailure) {
 TEST_F(RunQueueTest, TerminateSignalsRunningTasksAndStartsNoMore) {
   // Given a running task and a stop with terminate, we should SIGTERM it, start nothing else,
   // and finish once it has ended.
-  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, RunOptions{1, false, false, false});
+  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, run_options(1));
   m_runqueue->stop(StopMode::terminate);
   EXPECT_THAT(m_executor.signals(), ElementsAre(SIGTERM));
   EXPECT_FALSE(m_summary);
@@ -145,7 +155,7 @@ TEST_F(RunQueueTest, TerminateSignalsRunningTasksAndStartsNoMore) {
 
 TEST_F(RunQueueTest, DryRunStartsNothing) {
   // Given -n, we should announce every task in dependency order and start none.
-  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, RunOptions{2, false, false, true});
+  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, run_options(2, Extra::dry_run));
   deliver();
   EXPECT_TRUE(m_executor.started().empty());
   std::vector<std::string> announced;
@@ -166,7 +176,7 @@ TEST_F(RunQueueTest, DeptaskLinksToTheProvidersTasks) {
                                    "addtask install\n");
   auto app = make_recipe("app", "DEPENDS = \"virtual/foo\"\ndo_configure() {\n\t:\n}\n"
                                 "addtask configure\ndo_configure[deptask] = \"do_install\"\n");
-  start({lib, app}, {{"app", "configure"}}, RunOptions{2, false, false, false});
+  start({lib, app}, {{"app", "configure"}}, run_options(2));
   EXPECT_THAT(m_executor.started(), ElementsAre("libfoo:do_install"));
   m_executor.finish("libfoo:do_install");
   EXPECT_THAT(m_executor.running_labels(), ElementsAre("app:do_configure"));

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+// Tests for the sqlite stamps database, on real files.
+#include "server/stamps/stamp_db.h"
+#include "tests/testing/temp_dir.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <fstream>
+
+namespace bbrun::server::stamps {
+namespace {
+
+using bbrun::testing::TempDir;
+using ::testing::HasSubstr;
+
+// Run `sql` on the database at `path` with a connection of its own; the first column of the
+// first row, or "".
+std::string query(const std::filesystem::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open(path.c_str(), &db);
+  sqlite3_stmt* stmt = nullptr;
+  std::string result;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+      sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+    result = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return result;
+}
+
+TEST(StampDbTest, RecordsAndForgetsRuns) {
+  TempDir dir;
+  auto path = dir.path() / "tmp" / "stamps.db";
+  std::string warning;
+  auto db = StampDb::open(path, &warning);
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_EQ(warning, "");
+  EXPECT_FALSE(db->stamp("r.bb", "do_a"));
+  ASSERT_TRUE(db->record("r.bb", "do_a", "sig1", 10, 1.5, "{\"in\":1}"));
+  ASSERT_TRUE(db->record("r.bb", "do_b", "sig2", 11, 2.5, "{}"));
+  auto a = db->stamp("r.bb", "do_a");
+  auto b = db->stamp("r.bb", "do_b");
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->signature, "sig1");
+  EXPECT_TRUE(a->complete);
+  EXPECT_LT(a->seq, b->seq);
+  EXPECT_EQ(db->inputs("r.bb", "do_a"), "{\"in\":1}");
+  EXPECT_EQ(db->durations().at(StampDb::duration_key("r.bb", "do_b")), 2.5);
+
+  ASSERT_TRUE(db->forget("r.bb", "do_a"));
+  a = db->stamp("r.bb", "do_a");
+  ASSERT_TRUE(a);
+  EXPECT_FALSE(a->complete) << "a task that started again is not done";
+  EXPECT_EQ(db->inputs("r.bb", "do_a"), "{\"in\":1}") << "the last success stays to compare";
+  EXPECT_EQ(query(path, "PRAGMA journal_mode"), "wal");
+}
+
+TEST(StampDbTest, WhatWasRecordedSurvivesReopening) {
+  TempDir dir;
+  auto path = dir.path() / "stamps.db";
+  {
+    auto db = StampDb::open(path, nullptr);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->record("r.bb", "do_a", "sig1", 10, 1.5, "{}"));
+  }
+  auto db = StampDb::open(path, nullptr);
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(db->stamp("r.bb", "do_a"));
+  EXPECT_EQ(db->stamp("r.bb", "do_a")->signature, "sig1");
+}
+
+TEST(StampDbTest, GarbageIsMovedAsideAndReplacedWithAWarning) {
+  TempDir dir;
+  auto path = dir.path() / "stamps.db";
+  std::ofstream(path) << std::string(5000, 'x');
+  std::string warning;
+  auto db = StampDb::open(path, &warning);
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_THAT(warning, HasSubstr("unusable"));
+  EXPECT_THAT(warning, HasSubstr("every task will run again"));
+  EXPECT_TRUE(std::filesystem::exists(path.string() + ".corrupt"));
+  EXPECT_TRUE(db->record("r.bb", "do_a", "sig", 1, 1, "{}"));
+  EXPECT_EQ(query(path, "PRAGMA integrity_check"), "ok");
+}
+
+TEST(StampDbTest, AnOlderFormatIsRecreatedWithANote) {
+  TempDir dir;
+  auto path = dir.path() / "stamps.db";
+  ASSERT_EQ(query(path, "CREATE TABLE stamps(recipe, task, signature)"), "");
+  ASSERT_EQ(query(path, "PRAGMA user_version=2"), "");
+  std::string warning;
+  auto db = StampDb::open(path, &warning);
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_THAT(warning, HasSubstr("older bbrun"));
+  EXPECT_TRUE(db->record("r.bb", "do_a", "sig", 1, 1, "{}"));
+  EXPECT_FALSE(std::filesystem::exists(path.string() + ".corrupt"));
+}
+
+} // namespace
+} // namespace bbrun::server::stamps
