@@ -4,6 +4,8 @@
 
 #include "server/parsed_metadata.h"
 
+#include "common/log.h"
+
 #include <fmt/core.h>
 
 #include <thread>
@@ -79,6 +81,7 @@ common::Result<BuildRequest> decode_build_request(const Json& args) {
 
 common::Result<BuildPlan> plan_build(const metadata::LoadOptions& options,
                                      const BuildRequest& request, EventSink& events) {
+  double started = common::protocol::monotonic_seconds();
   auto parsed = parse_metadata(options, events);
   if (!parsed) {
     return common::fail(parsed.error());
@@ -102,6 +105,9 @@ common::Result<BuildPlan> plan_build(const metadata::LoadOptions& options,
     return common::fail(graph.error());
   }
   plan.graph = std::move(*graph);
+  common::log::info("metadata parsed and the graph of {} tasks built in {:.1f} ms",
+                    plan.graph.nodes.size(),
+                    (common::protocol::monotonic_seconds() - started) * 1000);
   plan.tmpdir = metadata::value_or_empty(config, "TMPDIR");
   plan.jobs = job_count(request, config);
   plan.signatures = stamps::SignatureSettings::from(config);

@@ -36,10 +36,7 @@ common::Result<std::string> emit_function(const metadata::DataStore& data,
 
 common::Result<std::string> emit_exports(const metadata::DataStore& data) {
   std::string out;
-  for (const auto& name : data.keys()) {
-    if (!data.is_exported(name) || data.is_function(name)) {
-      continue;
-    }
+  for (const auto& name : data.exported_variables()) {
     auto value = data.get_var(name);
     if (!value) {
       return common::fail(value.error());

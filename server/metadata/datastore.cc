@@ -341,6 +341,51 @@ bool DataStore::is_exported(std::string_view name) const {
          !flag_is_true(get_flag_raw(name, "unexport"));
 }
 
+const std::vector<Symbol>& DataStore::names_with_flag(Symbol flag) const {
+  std::lock_guard lock(m_mutex);
+  auto [it, added] = m_flagged.try_emplace(flag);
+  FlaggedNames& cached = it->second;
+  if (!added && cached.generation == m_generation) {
+    return cached.names;
+  }
+  cached.names = m_parent ? m_parent->names_with_flag(flag) : std::vector<Symbol>{};
+  for (const auto& [name, entry] : m_vars) {
+    if (entry.flag(flag) != nullptr) {
+      cached.names.push_back(name);
+    }
+  }
+  std::sort(cached.names.begin(), cached.names.end());
+  cached.names.erase(std::unique(cached.names.begin(), cached.names.end()), cached.names.end());
+  cached.generation = m_generation;
+  return cached.names;
+}
+
+std::vector<std::string> DataStore::exported_variables() const {
+  static const Symbol k_export("export");
+  std::lock_guard lock(m_mutex);
+  std::vector<std::string> names;
+  for (Symbol candidate : names_with_flag(k_export)) {
+    std::string name = candidate.str();
+    if (is_exported(name) && !is_function(name) && get_var_unexpanded(name)) {
+      names.push_back(std::move(name));
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> DataStore::function_names() const {
+  static const Symbol k_func("func");
+  std::lock_guard lock(m_mutex);
+  std::vector<std::string> names;
+  for (Symbol candidate : names_with_flag(k_func)) {
+    std::string name = candidate.str();
+    if (is_function(name)) {
+      names.push_back(std::move(name));
+    }
+  }
+  return names;
+}
+
 bool DataStore::is_function(std::string_view name) const {
   return flag_is_true(get_flag_raw(name, "func"));
 }

@@ -108,6 +108,13 @@ public:
   /// Whether the variable has the `export` flag set and no `unexport` flag.
   bool is_exported(std::string_view name) const;
 
+  /// The variables a shell task exports: set, exported, and not functions. Sorted. Cheaper
+  /// than going through `keys()`: each layer remembers which of its names carry `export`.
+  std::vector<std::string> exported_variables() const;
+
+  /// The names of every function (flag `func`), sorted; remembered per layer as above.
+  std::vector<std::string> function_names() const;
+
   /// Whether `name` is a function (flag `func`), resp. a Python one (also flag `python`).
   bool is_function(std::string_view name) const;
   bool is_python_function(std::string_view name) const;
@@ -188,6 +195,15 @@ private:
   mutable std::unordered_map<Symbol, std::optional<std::string>, SymbolHash> m_cache;
   mutable std::uint64_t m_cache_generation = 0;
   mutable std::vector<Symbol> m_expanding; ///< variables being expanded, to catch cycles
+  struct FlaggedNames {
+    std::uint64_t generation = 0;
+    std::vector<Symbol> names;
+  };
+  mutable std::unordered_map<Symbol, FlaggedNames, SymbolHash> m_flagged; ///< by flag
+
+  /// Every name that has `flag` in this layer or a parent's, sorted, unique (whatever the
+  /// flag's value: callers check it).
+  const std::vector<Symbol>& names_with_flag(Symbol flag) const;
 };
 
 /// The expanded value of `name`, or "" when it is unset or cannot be expanded: for callers that

@@ -2,6 +2,7 @@
 // Rerun decisions.
 #include "server/runqueue/rerun_decision.h"
 
+#include "server/parallel.h"
 #include "server/stamps/signature.h"
 
 #include <fmt/core.h>
@@ -13,9 +14,15 @@ namespace bbrun::server::runqueue {
 
 namespace {
 
+// Expanding is costly and flags like [noexec] are nearly always a plain "1": expand only when
+// there is something to expand.
 bool flag_set(const metadata::DataStore& data, std::string_view task, std::string_view flag) {
-  auto value = data.get_flag(task, flag);
-  return metadata::flag_is_true(value ? *value : std::nullopt);
+  auto raw = data.get_flag_unexpanded(task, flag);
+  if (raw && raw->find('$') != std::string::npos) {
+    auto value = data.get_flag(task, flag);
+    return metadata::flag_is_true(value ? *value : std::nullopt);
+  }
+  return metadata::flag_is_true(raw);
 }
 
 } // namespace
@@ -25,24 +32,65 @@ std::string task_label(const TaskGraph& graph, const RecipeIndex& recipes, TaskI
   return fmt::format("{}:{}", recipes[node.recipe].pn, node.task);
 }
 
+namespace {
+
+// Fill in each task's own facts: [noexec], [nostamp] and the hash of its inputs. Recipes are
+// independent of each other, so they are scanned on all cores, one scanner per recipe so that
+// its tasks share the work on common variables.
+std::vector<std::string> scan_tasks(const TaskGraph& graph, const RecipeIndex& recipes,
+                                    const stamps::SignatureSettings& settings,
+                                    std::vector<TaskDecision>& decisions) {
+  std::vector<std::vector<TaskIndex>> by_recipe(recipes.size());
+  for (TaskIndex index = 0; index < graph.nodes.size(); ++index) {
+    by_recipe[graph.nodes[index].recipe].push_back(index);
+  }
+  std::erase_if(by_recipe, [](const auto& tasks) { return tasks.empty(); });
+  std::vector<std::string> hashes(graph.nodes.size());
+  constexpr size_t k_recipes_per_thread = 32;
+  parallel_for(by_recipe.size(), k_recipes_per_thread, [&](size_t group) {
+    const auto& recipe = recipes[graph.nodes[by_recipe[group].front()].recipe];
+    stamps::TaskInputScanner scanner(*recipe.data, settings);
+    for (TaskIndex index : by_recipe[group]) {
+      const auto& task = graph.nodes[index].task;
+      decisions[index].noexec = flag_set(*recipe.data, task, "noexec");
+      decisions[index].nostamp = flag_set(*recipe.data, task, "nostamp");
+      hashes[index] = scanner.inputs_hash(task);
+    }
+  });
+  return hashes;
+}
+
+// The inputs of the tasks that run, to record with their stamps and to explain.
+void collect_inputs(const TaskGraph& graph, const RecipeIndex& recipes,
+                    const stamps::SignatureSettings& settings,
+                    std::vector<TaskDecision>& decisions) {
+  std::vector<std::unique_ptr<stamps::TaskInputScanner>> scanners(recipes.size());
+  for (TaskIndex index : graph.order) {
+    if (!decisions[index].runs()) {
+      continue;
+    }
+    const auto& node = graph.nodes[index];
+    auto& scanner = scanners[node.recipe];
+    if (!scanner) {
+      scanner = std::make_unique<stamps::TaskInputScanner>(*recipes[node.recipe].data, settings);
+    }
+    decisions[index].inputs = scanner->inputs_of(node.task);
+  }
+}
+
+} // namespace
+
 std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeIndex& recipes,
                                         stamps::StampDb* stamps,
                                         const stamps::SignatureSettings& settings,
                                         const std::vector<bool>& forced) {
   std::vector<TaskDecision> decisions(graph.nodes.size());
-  // One scanner per recipe, so that a recipe's tasks share the work on common variables.
-  std::vector<std::unique_ptr<stamps::TaskInputScanner>> scanners(recipes.size());
+  auto inputs_hashes = scan_tasks(graph, recipes, settings, decisions);
+  auto recorded = stamps ? stamps->stamps() : std::unordered_map<std::string, stamps::StampDb::Stamp>{};
   for (TaskIndex index : graph.order) {
     const auto& node = graph.nodes[index];
     const auto& recipe = recipes[node.recipe];
     auto& decision = decisions[index];
-    decision.noexec = flag_set(*recipe.data, node.task, "noexec");
-    decision.nostamp = flag_set(*recipe.data, node.task, "nostamp");
-    auto& scanner = scanners[node.recipe];
-    if (!scanner) {
-      scanner = std::make_unique<stamps::TaskInputScanner>(*recipe.data, settings);
-    }
-    decision.inputs = scanner->inputs_of(node.task);
     for (TaskIndex dep : node.deps) {
       decision.dep_signatures.emplace_back(task_label(graph, recipes, dep),
                                            decisions[dep].signature);
@@ -52,10 +100,10 @@ std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeInde
     for (const auto& [label, signature] : decision.dep_signatures) {
       dep_signatures.push_back(signature);
     }
-    decision.signature =
-        stamps::task_signature(stamps::inputs_hash(decision.inputs), dep_signatures);
-    if (stamps) {
-      decision.stamp = stamps->stamp(recipe.file.string(), node.task);
+    decision.signature = stamps::task_signature(inputs_hashes[index], dep_signatures);
+    if (auto found = recorded.find(stamps::StampDb::task_key(recipe.file.string(), node.task));
+        found != recorded.end()) {
+      decision.stamp = std::move(found->second);
     }
 
     const auto& stamp = decision.stamp;
@@ -81,11 +129,8 @@ std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeInde
       decision.reason = RerunReason::dependency_ran_later;
       decision.because = *dep_later;
     }
-    if (!decision.runs()) {
-      decision.inputs.clear();
-      decision.inputs.shrink_to_fit();
-    }
   }
+  collect_inputs(graph, recipes, settings, decisions);
   return decisions;
 }
 

@@ -28,7 +28,7 @@ struct TaskDecision {
   bool noexec = false;
   bool nostamp = false;
   std::string signature;
-  stamps::TaskInputs inputs; ///< kept only for tasks that run
+  stamps::TaskInputs inputs; ///< only for tasks that run
   /// "recipe:do_task" and signature of each dependency, sorted: recorded with the stamp.
   std::vector<std::pair<std::string, std::string>> dep_signatures;
   std::optional<stamps::StampDb::Stamp> stamp;

@@ -92,8 +92,11 @@ void RunQueue::start(std::function<void(const BuildSummary&)> on_finished) {
 
 void RunQueue::prepare() {
   m_options.forced.resize(m_runs.size(), false);
+  double started = protocol::monotonic_seconds();
   auto decisions =
       decide_reruns(m_graph, m_recipes, m_stamps, m_options.signatures, m_options.forced);
+  common::log::info("signatures and stamps of {} tasks checked in {:.1f} ms", m_runs.size(),
+                    (protocol::monotonic_seconds() - started) * 1000);
   for (TaskIndex index : m_graph.order) {
     auto& run = m_runs[index];
     run.decision = std::move(decisions[index]);
@@ -128,7 +131,7 @@ void RunQueue::prioritise() {
     }
     const auto& node = m_graph.nodes[*it];
     auto measured = durations.find(
-        stamps::StampDb::duration_key(m_recipes[node.recipe].file.string(), node.task));
+        stamps::StampDb::task_key(m_recipes[node.recipe].file.string(), node.task));
     double longest = 0;
     for (TaskIndex dependent : node.dependents) {
       longest = std::max(longest, m_runs[dependent].priority);

@@ -4,6 +4,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace bbrun::server::stamps {
@@ -31,13 +32,20 @@ struct Hasher {
 
 } // namespace
 
-std::string inputs_hash(const TaskInputs& inputs) {
+Digest input_digest(std::string_view name, const std::optional<std::string>& value) {
   Hasher hasher;
-  for (const auto& input : inputs) {
-    hasher.add(input.name);
-    // Set or not is its own field, so an unset variable differs from any value.
-    hasher.add(input.value ? "=" : "unset");
-    hasher.add(input.value.value_or(""));
+  hasher.add(name);
+  // Set or not is its own field, so an unset variable differs from any value.
+  hasher.add(value ? "=" : "unset");
+  hasher.add(value.value_or(""));
+  return {hasher.a, hasher.b};
+}
+
+std::string inputs_hash(std::vector<Digest> digests) {
+  std::sort(digests.begin(), digests.end());
+  Hasher hasher;
+  for (const auto& digest : digests) {
+    hasher.add(std::string_view(reinterpret_cast<const char*>(&digest), sizeof digest));
   }
   return hasher.hex();
 }

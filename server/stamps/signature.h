@@ -2,17 +2,28 @@
 // Task signatures: what must be unchanged for a task's last successful run to still count.
 #pragma once
 
-#include "server/stamps/task_inputs.h"
-
+#include <compare>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace bbrun::server::stamps {
 
-/// The hash of a task's own inputs (BitBake's "basehash"). Hex text, stable across runs,
-/// build directories and machines.
-std::string inputs_hash(const TaskInputs& inputs);
+/// A 128-bit hash of one signature input.
+struct Digest {
+  uint64_t a = 0;
+  uint64_t b = 0;
+  auto operator<=>(const Digest&) const = default;
+};
+
+/// The digest of one input: a variable's name and its value (nullopt: referenced but unset).
+Digest input_digest(std::string_view name, const std::optional<std::string>& value);
+
+/// The hash of a task's own inputs (BitBake's "basehash") from their digests, in any order.
+/// Hex text, stable across runs, build directories and machines.
+std::string inputs_hash(std::vector<Digest> digests);
 
 /// The signature of a task whose own inputs hash to `inputs_hash` and whose dependencies have
 /// `dep_signatures` (in an order that does not depend on the build). Hex text.

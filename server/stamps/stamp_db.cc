@@ -114,12 +114,11 @@ common::Result<StampDb> StampDb::open(const std::filesystem::path& path, std::st
     }
   }
   StampDb stamps(path, *db);
-  const char* select = "SELECT signature, seq, complete FROM stamps WHERE recipe=?1 AND task=?2";
   const char* inputs = "SELECT inputs FROM stamps WHERE recipe=?1 AND task=?2";
   const char* upsert = "INSERT OR REPLACE INTO stamps VALUES(?1, ?2, ?3, ?4, ?5, "
                        "(SELECT coalesce(max(seq), 0) + 1 FROM stamps), 1, ?6)";
   const char* incomplete = "UPDATE stamps SET complete=0 WHERE recipe=?1 AND task=?2";
-  for (auto [sql, stmt] : {std::pair{select, &stamps.m_select}, std::pair{inputs, &stamps.m_inputs},
+  for (auto [sql, stmt] : {std::pair{inputs, &stamps.m_inputs},
                            std::pair{upsert, &stamps.m_upsert},
                            std::pair{incomplete, &stamps.m_incomplete}}) {
     if (sqlite3_prepare_v2(*db, sql, -1, stmt, nullptr) != SQLITE_OK) {
@@ -140,7 +139,6 @@ StampDb& StampDb::operator=(StampDb&& other) noexcept {
     close();
     m_path = std::move(other.m_path);
     m_db = std::exchange(other.m_db, nullptr);
-    m_select = std::exchange(other.m_select, nullptr);
     m_inputs = std::exchange(other.m_inputs, nullptr);
     m_upsert = std::exchange(other.m_upsert, nullptr);
     m_incomplete = std::exchange(other.m_incomplete, nullptr);
@@ -153,23 +151,12 @@ StampDb::~StampDb() {
 }
 
 void StampDb::close() {
-  for (sqlite3_stmt** stmt : {&m_select, &m_inputs, &m_upsert, &m_incomplete}) {
+  for (sqlite3_stmt** stmt : {&m_inputs, &m_upsert, &m_incomplete}) {
     sqlite3_finalize(*stmt);
     *stmt = nullptr;
   }
   sqlite3_close(m_db);
   m_db = nullptr;
-}
-
-std::optional<StampDb::Stamp> StampDb::stamp(std::string_view recipe, std::string_view task) {
-  bind_key(m_select, recipe, task);
-  std::optional<Stamp> result;
-  if (sqlite3_step(m_select) == SQLITE_ROW) {
-    result = Stamp{std::string(column_text(m_select, 0)), sqlite3_column_int64(m_select, 1),
-                   sqlite3_column_int(m_select, 2) != 0};
-  }
-  sqlite3_reset(m_select);
-  return result;
 }
 
 std::string StampDb::inputs(std::string_view recipe, std::string_view task) {
@@ -182,11 +169,26 @@ std::string StampDb::inputs(std::string_view recipe, std::string_view task) {
   return result;
 }
 
-std::string StampDb::duration_key(std::string_view recipe, std::string_view task) {
+std::string StampDb::task_key(std::string_view recipe, std::string_view task) {
   std::string key(recipe);
   key += '\0';
   key += task;
   return key;
+}
+
+std::unordered_map<std::string, StampDb::Stamp> StampDb::stamps() {
+  std::unordered_map<std::string, Stamp> result;
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(m_db, "SELECT recipe, task, signature, seq, complete FROM stamps", -1,
+                         &stmt, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      result[task_key(column_text(stmt, 0), column_text(stmt, 1))] =
+          Stamp{std::string(column_text(stmt, 2)), sqlite3_column_int64(stmt, 3),
+                sqlite3_column_int(stmt, 4) != 0};
+    }
+  }
+  sqlite3_finalize(stmt);
+  return result;
 }
 
 std::unordered_map<std::string, double> StampDb::durations() {
@@ -195,7 +197,7 @@ std::unordered_map<std::string, double> StampDb::durations() {
   if (sqlite3_prepare_v2(m_db, "SELECT recipe, task, duration FROM stamps", -1, &stmt, nullptr) ==
       SQLITE_OK) {
     while (sqlite3_step(stmt) == SQLITE_ROW) {
-      result[duration_key(column_text(stmt, 0), column_text(stmt, 1))] =
+      result[task_key(column_text(stmt, 0), column_text(stmt, 1))] =
           sqlite3_column_double(stmt, 2);
     }
   }

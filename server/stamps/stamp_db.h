@@ -48,13 +48,13 @@ public:
     int64_t seq = 0;
     bool complete = false; ///< false: the task started again since, and has not succeeded
   };
-  /// The task's last successful run, if any.
-  std::optional<Stamp> stamp(std::string_view recipe, std::string_view task);
   /// The inputs recorded with the task's last successful run, or "" when there is none.
   std::string inputs(std::string_view recipe, std::string_view task);
-  /// The last measured duration of every task that ever succeeded, keyed by `duration_key`.
+  /// Every task's stamp, keyed by `task_key`: one query instead of one per task.
+  std::unordered_map<std::string, Stamp> stamps();
+  /// The last measured duration of every task that ever succeeded, keyed by `task_key`.
   std::unordered_map<std::string, double> durations();
-  static std::string duration_key(std::string_view recipe, std::string_view task);
+  static std::string task_key(std::string_view recipe, std::string_view task);
   /// Record a successful run with its signature's `inputs` (any text; the runqueue stores
   /// JSON).
   common::Result<void> record(std::string_view recipe, std::string_view task,
@@ -71,7 +71,6 @@ private:
 
   std::filesystem::path m_path;
   sqlite3* m_db = nullptr;
-  sqlite3_stmt* m_select = nullptr;
   sqlite3_stmt* m_inputs = nullptr;
   sqlite3_stmt* m_upsert = nullptr;
   sqlite3_stmt* m_incomplete = nullptr;

@@ -16,12 +16,6 @@ std::unordered_set<std::string> word_set(const std::string& text) {
   return {words.begin(), words.end()};
 }
 
-std::string flag_or_empty(const metadata::DataStore& data, std::string_view name,
-                          std::string_view flag) {
-  auto value = data.get_flag(name, flag);
-  return value && *value ? **value : std::string();
-}
-
 // Cut each '|'-separated text of `exclusions` out of `value`.
 void cut_out(std::string& value, std::string_view exclusions) {
   size_t start = 0;
@@ -49,53 +43,101 @@ SignatureSettings SignatureSettings::from(const metadata::DataStore& config) {
 
 TaskInputScanner::TaskInputScanner(const metadata::DataStore& recipe,
                                    const SignatureSettings& settings)
-    : m_data(recipe), m_settings(settings) {}
+    : m_data(recipe), m_settings(settings), m_exported(recipe.exported_variables()),
+      m_functions(recipe.function_names()) {}
 
-TaskInputs TaskInputScanner::inputs_of(std::string_view task) {
-  // Breadth-first over the dependencies; every name reached is an input once.
-  std::vector<std::string> queue{std::string(task)};
-  std::unordered_set<std::string> seen{queue.front()};
-  TaskInputs inputs;
-  for (size_t i = 0; i < queue.size(); ++i) {
-    const Variable& found = variable(queue[i]);
-    inputs.push_back({queue[i], found.value, found.function});
-    for (const auto& dep : found.deps) {
-      if (seen.insert(dep).second) {
-        queue.push_back(dep);
+const std::vector<TaskInputScanner::Variable*>& TaskInputScanner::reach(std::string_view task) {
+  // Breadth-first over the dependencies, marking each variable with this walk's number.
+  ++m_walk;
+  m_reached.clear();
+  Variable& root = variable(std::string(task));
+  root.walk = m_walk;
+  m_reached.push_back(&root);
+  for (size_t i = 0; i < m_reached.size(); ++i) {
+    Variable& current = *m_reached[i];
+    if (!current.linked) {
+      for (const auto& dep : current.deps) {
+        current.dep_nodes.push_back(&variable(dep));
+      }
+      current.linked = true;
+    }
+    for (Variable* dep : current.dep_nodes) {
+      if (dep->walk != m_walk) {
+        dep->walk = m_walk;
+        m_reached.push_back(dep);
       }
     }
+  }
+  return m_reached;
+}
+
+std::string TaskInputScanner::inputs_hash(std::string_view task) {
+  std::vector<Digest> digests;
+  for (const Variable* reached : reach(task)) {
+    digests.push_back(reached->digest);
+  }
+  return stamps::inputs_hash(std::move(digests));
+}
+
+TaskInputs TaskInputScanner::inputs_of(std::string_view task) {
+  TaskInputs inputs;
+  for (const Variable* reached : reach(task)) {
+    inputs.push_back({*reached->name, reached->value, reached->function});
   }
   std::sort(inputs.begin(), inputs.end(),
             [](const TaskInput& a, const TaskInput& b) { return a.name < b.name; });
   return inputs;
 }
 
-const TaskInputScanner::Variable& TaskInputScanner::variable(const std::string& name) {
+TaskInputScanner::Variable& TaskInputScanner::variable(const std::string& name) {
   auto it = m_variables.find(name);
   if (it == m_variables.end()) {
     it = m_variables.emplace(name, scan(name)).first;
+    it->second.name = &it->first;
+    it->second.digest = input_digest(name, it->second.value);
   }
   return it->second;
 }
 
+// One flags() and one value lookup per variable: the datastore is asked as little as possible,
+// since a build's signatures visit thousands of variables.
 TaskInputScanner::Variable TaskInputScanner::scan(const std::string& name) {
   if (size_t bracket = name.find('['); bracket != std::string::npos && name.ends_with(']')) {
     return scan_flag(name, bracket);
   }
+  Flags flags = m_data.flags(name);
+  auto flag = [&flags](std::string_view wanted) -> const std::string* {
+    auto it = std::lower_bound(flags.begin(), flags.end(), wanted,
+                               [](const auto& entry, std::string_view key) { return entry.first < key; });
+    return it != flags.end() && it->first == wanted ? &it->second : nullptr;
+  };
+  auto expanded_flag = [&](std::string_view wanted) {
+    const std::string* value = flag(wanted);
+    if (value == nullptr) {
+      return std::string();
+    }
+    auto expanded = m_data.expand(*value);
+    return expanded ? *expanded : *value;
+  };
   Variable out;
   std::vector<std::string> deps;
-  if (auto fixed = m_data.get_flag_unexpanded(name, "vardepvalue")) {
-    out.value = std::move(*fixed);
+  if (const std::string* fixed = flag("vardepvalue")) {
+    out.value = *fixed;
   } else {
     auto parts = m_data.get_var_with_removes(name);
     out.value = std::move(parts.value);
-    if (out.value) {
-      out.function = m_data.is_function(name);
-      if (out.function) {
-        add_function_deps(name, *out.value, deps);
-      } else {
-        deps = metadata::value_references(*out.value);
+    const std::string* func = flag("func");
+    out.function = func != nullptr && metadata::flag_is_true(*func);
+    if (out.value && out.function) {
+      const std::string* python = flag("python");
+      add_function_deps(python != nullptr && metadata::flag_is_true(*python), *out.value, deps);
+      for (std::string_view list : {"prefuncs", "postfuncs", "exports"}) {
+        for (auto& extra : metadata::split_words(expanded_flag(list))) {
+          deps.push_back(std::move(extra));
+        }
       }
+    } else if (out.value) {
+      deps = metadata::value_references(*out.value);
     }
     for (const auto& removed : parts.removes) {
       out.value = out.value.value_or("") + "\n:remove " + removed;
@@ -104,20 +146,20 @@ TaskInputScanner::Variable TaskInputScanner::scan(const std::string& name) {
       }
     }
   }
-  if (auto exclusions = m_data.get_flag_unexpanded(name, "vardepvalueexclude"); exclusions && out.value) {
+  if (const std::string* exclusions = flag("vardepvalueexclude"); exclusions && out.value) {
     cut_out(*out.value, *exclusions);
   }
   if (m_settings.excluded_flags) {
-    for (const auto& [flag, value] : m_data.flags(name)) {
-      if (!m_settings.excluded_flags->contains(flag)) {
-        deps.push_back(name + "[" + flag + "]");
+    for (const auto& [flag_name, value] : flags) {
+      if (!m_settings.excluded_flags->contains(flag_name)) {
+        deps.push_back(name + "[" + flag_name + "]");
       }
     }
   }
-  for (auto& extra : metadata::split_words(flag_or_empty(m_data, name, "vardeps"))) {
+  for (auto& extra : metadata::split_words(expanded_flag("vardeps"))) {
     deps.push_back(std::move(extra));
   }
-  auto excluded = word_set(flag_or_empty(m_data, name, "vardepsexclude"));
+  auto excluded = word_set(expanded_flag("vardepsexclude"));
   std::erase_if(deps, [&](const std::string& dep) {
     return dep == name || excluded.contains(dep) || m_settings.ignored_variables.contains(dep);
   });
@@ -141,52 +183,38 @@ TaskInputScanner::Variable TaskInputScanner::scan_flag(const std::string& name, 
   return out;
 }
 
-void TaskInputScanner::add_function_deps(std::string_view name, const std::string& body,
+void TaskInputScanner::add_function_deps(bool python, const std::string& body,
                                          std::vector<std::string>& deps) {
-  if (m_data.is_python_function(name)) {
+  if (python) {
     deps = metadata::python_references(body);
     for (auto& callee : metadata::python_calls(body)) {
-      if (m_data.is_function(callee)) {
+      if (is_function(callee, true) || is_function(callee, false)) {
         deps.push_back(std::move(callee));
       }
     }
-  } else {
-    deps = metadata::value_references(body);
-    // `${X}` is always the datastore's; `$X` only when the datastore has an X to export.
-    for (auto& parameter : metadata::shell_parameters(body)) {
-      if (is_set(parameter)) {
-        deps.push_back(std::move(parameter));
-      }
-    }
-    for (std::string_view word : metadata::shell_words(body)) {
-      if (m_data.is_function(word) && !m_data.is_python_function(word)) {
-        deps.emplace_back(word);
-      }
-    }
-    const auto& exports = exported();
-    deps.insert(deps.end(), exports.begin(), exports.end());
+    return;
   }
-  for (std::string_view flag : {"prefuncs", "postfuncs", "exports"}) {
-    for (auto& extra : metadata::split_words(flag_or_empty(m_data, name, flag))) {
-      deps.push_back(std::move(extra));
+  deps = metadata::value_references(body);
+  // `${X}` is always the datastore's; `$X` only when the datastore has an X to export.
+  for (auto& parameter : metadata::shell_parameters(body)) {
+    if (m_data.get_var_unexpanded(parameter)) {
+      deps.push_back(std::move(parameter));
     }
   }
+  for (std::string_view word : metadata::shell_words(body)) {
+    if (is_function(word, false)) {
+      deps.emplace_back(word);
+    }
+  }
+  deps.insert(deps.end(), m_exported.begin(), m_exported.end());
 }
 
-const std::vector<std::string>& TaskInputScanner::exported() {
-  if (!m_exported) {
-    m_exported.emplace();
-    for (auto& name : m_data.keys()) {
-      if (m_data.is_exported(name) && !m_data.is_function(name)) {
-        m_exported->push_back(std::move(name));
-      }
-    }
+bool TaskInputScanner::is_function(std::string_view word, bool python) {
+  if (!std::binary_search(m_functions.begin(), m_functions.end(), word,
+                          [](std::string_view a, std::string_view b) { return a < b; })) {
+    return false;
   }
-  return *m_exported;
-}
-
-bool TaskInputScanner::is_set(const std::string& name) const {
-  return m_data.get_var_unexpanded(name).has_value();
+  return m_data.is_python_function(word) == python;
 }
 
 } // namespace bbrun::server::stamps

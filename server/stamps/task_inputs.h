@@ -14,6 +14,7 @@
 // ignored.
 
 #include "server/metadata/datastore.h"
+#include "server/stamps/signature.h"
 
 #include <optional>
 #include <string>
@@ -51,6 +52,9 @@ class TaskInputScanner {
 public:
   TaskInputScanner(const metadata::DataStore& recipe, const SignatureSettings& settings);
 
+  /// The hash of the task's inputs (see signature.h). Cheap: no value is copied.
+  std::string inputs_hash(std::string_view task);
+  /// The inputs themselves, sorted by name, to record and to explain.
   TaskInputs inputs_of(std::string_view task);
 
 private:
@@ -58,19 +62,29 @@ private:
     std::optional<std::string> value;
     std::vector<std::string> deps;
     bool function = false;
+    const std::string* name = nullptr; ///< the key in m_variables
+    Digest digest;
+    std::vector<Variable*> dep_nodes; ///< `deps` looked up, on the first walk through here
+    bool linked = false;
+    uint32_t walk = 0; ///< the last walk that reached this variable
   };
-  const Variable& variable(const std::string& name);
+  using Flags = std::vector<std::pair<std::string, std::string>>;
+  /// Every variable reachable from `task`, each once (valid until the next call).
+  const std::vector<Variable*>& reach(std::string_view task);
+  Variable& variable(const std::string& name);
   Variable scan(const std::string& name);
   Variable scan_flag(const std::string& name, size_t bracket);
-  void add_function_deps(std::string_view name, const std::string& body,
-                         std::vector<std::string>& deps);
-  const std::vector<std::string>& exported();
-  bool is_set(const std::string& name) const;
+  void add_function_deps(bool python, const std::string& body, std::vector<std::string>& deps);
+  /// Whether `word` names a function of the recipe (`python`: a python one).
+  bool is_function(std::string_view word, bool python);
 
   const metadata::DataStore& m_data;
   const SignatureSettings& m_settings;
-  std::unordered_map<std::string, Variable> m_variables;
-  std::optional<std::vector<std::string>> m_exported;
+  std::unordered_map<std::string, Variable> m_variables; ///< node-based: pointers stay valid
+  uint32_t m_walk = 0;
+  std::vector<Variable*> m_reached;
+  std::vector<std::string> m_exported;  ///< the recipe's exported variables
+  std::vector<std::string> m_functions; ///< the recipe's function names, sorted
 };
 
 } // namespace bbrun::server::stamps

@@ -38,22 +38,22 @@ TEST(StampDbTest, RecordsAndForgetsRuns) {
   auto db = StampDb::open(path, &warning);
   ASSERT_TRUE(db) << db.error().message;
   EXPECT_EQ(warning, "");
-  EXPECT_FALSE(db->stamp("r.bb", "do_a"));
+  EXPECT_TRUE(db->stamps().empty());
   ASSERT_TRUE(db->record("r.bb", "do_a", "sig1", 10, 1.5, "{\"in\":1}"));
   ASSERT_TRUE(db->record("r.bb", "do_b", "sig2", 11, 2.5, "{}"));
-  auto a = db->stamp("r.bb", "do_a");
-  auto b = db->stamp("r.bb", "do_b");
-  ASSERT_TRUE(a && b);
-  EXPECT_EQ(a->signature, "sig1");
-  EXPECT_TRUE(a->complete);
-  EXPECT_LT(a->seq, b->seq);
+  auto stamps = db->stamps();
+  ASSERT_EQ(stamps.size(), 2u);
+  const auto& a = stamps.at(StampDb::task_key("r.bb", "do_a"));
+  const auto& b = stamps.at(StampDb::task_key("r.bb", "do_b"));
+  EXPECT_EQ(a.signature, "sig1");
+  EXPECT_TRUE(a.complete);
+  EXPECT_LT(a.seq, b.seq);
   EXPECT_EQ(db->inputs("r.bb", "do_a"), "{\"in\":1}");
-  EXPECT_EQ(db->durations().at(StampDb::duration_key("r.bb", "do_b")), 2.5);
+  EXPECT_EQ(db->durations().at(StampDb::task_key("r.bb", "do_b")), 2.5);
 
   ASSERT_TRUE(db->forget("r.bb", "do_a"));
-  a = db->stamp("r.bb", "do_a");
-  ASSERT_TRUE(a);
-  EXPECT_FALSE(a->complete) << "a task that started again is not done";
+  EXPECT_FALSE(db->stamps().at(StampDb::task_key("r.bb", "do_a")).complete)
+      << "a task that started again is not done";
   EXPECT_EQ(db->inputs("r.bb", "do_a"), "{\"in\":1}") << "the last success stays to compare";
   EXPECT_EQ(query(path, "PRAGMA journal_mode"), "wal");
 }
@@ -68,8 +68,8 @@ TEST(StampDbTest, WhatWasRecordedSurvivesReopening) {
   }
   auto db = StampDb::open(path, nullptr);
   ASSERT_TRUE(db);
-  ASSERT_TRUE(db->stamp("r.bb", "do_a"));
-  EXPECT_EQ(db->stamp("r.bb", "do_a")->signature, "sig1");
+  ASSERT_EQ(db->stamps().size(), 1u);
+  EXPECT_EQ(db->stamps().begin()->second.signature, "sig1");
 }
 
 TEST(StampDbTest, GarbageIsMovedAsideAndReplacedWithAWarning) {

@@ -44,13 +44,19 @@ python do_report() {
 
 class TaskInputsTest : public ::testing::Test {
 protected:
-  TaskInputs inputs_of(std::string_view text, std::string_view task) {
+  TaskInputScanner& scanner_for(std::string_view text) {
     auto snippet = evaluate_snippet(text, "/layer/hello_1.0.bb");
     EXPECT_TRUE(snippet.errors.empty()) << describe(snippet.errors);
     m_data = snippet.data;
     m_settings = SignatureSettings::from(*m_data);
-    TaskInputScanner scanner(*m_data, m_settings);
-    return scanner.inputs_of(task);
+    m_scanner.emplace(*m_data, m_settings);
+    return *m_scanner;
+  }
+  TaskInputs inputs_of(std::string_view text, std::string_view task) {
+    return scanner_for(text).inputs_of(task);
+  }
+  std::string hash_of(std::string_view text, std::string_view task) {
+    return scanner_for(text).inputs_hash(task);
   }
   std::map<std::string, std::optional<std::string>> as_map(const TaskInputs& inputs) {
     std::map<std::string, std::optional<std::string>> out;
@@ -62,6 +68,7 @@ protected:
 
   std::shared_ptr<metadata::DataStore> m_data;
   SignatureSettings m_settings;
+  std::optional<TaskInputScanner> m_scanner;
 };
 
 TEST_F(TaskInputsTest, ShellTaskDependsOnWhatItReferencesUnexpanded) {
@@ -126,18 +133,23 @@ TEST_F(TaskInputsTest, ExcludedFlagsListDecidesWhichFlagsAreInputs) {
 TEST_F(TaskInputsTest, AnotherBuildDirectoryGivesTheSameHash) {
   std::string other(k_recipe);
   other.replace(other.find("/home/me/build"), 14, "/srv/ci/build-42");
-  auto here = inputs_of(k_recipe, "do_compile");
-  auto there = inputs_of(other, "do_compile");
-  EXPECT_EQ(inputs_hash(here), inputs_hash(there));
+  EXPECT_EQ(hash_of(k_recipe, "do_compile"), hash_of(other, "do_compile"));
+}
+
+TEST_F(TaskInputsTest, ScannerAnswersRepeatedQuestionsTheSame) {
+  auto& scanner = scanner_for(k_recipe);
+  auto first = scanner.inputs_of("do_compile");
+  std::string hash = scanner.inputs_hash("do_compile");
+  scanner.inputs_of("do_install");
+  EXPECT_EQ(scanner.inputs_of("do_compile"), first);
+  EXPECT_EQ(scanner.inputs_hash("do_compile"), hash);
 }
 
 TEST_F(TaskInputsTest, ChangedValueChangesTheHash) {
   std::string other(k_recipe);
   other.replace(other.find("-O2"), 3, "-O3");
-  EXPECT_NE(inputs_hash(inputs_of(k_recipe, "do_compile")),
-            inputs_hash(inputs_of(other, "do_compile")));
-  EXPECT_EQ(inputs_hash(inputs_of(k_recipe, "do_install")),
-            inputs_hash(inputs_of(other, "do_install")))
+  EXPECT_NE(hash_of(k_recipe, "do_compile"), hash_of(other, "do_compile"));
+  EXPECT_EQ(hash_of(k_recipe, "do_install"), hash_of(other, "do_install"))
       << "do_install does not use OPT";
 }
 
@@ -148,8 +160,16 @@ TEST(SignatureTest, DependencySignaturesEnterTheSignature) {
 }
 
 TEST(SignatureTest, UnsetDiffersFromEveryValue) {
-  EXPECT_NE(inputs_hash({{"A", std::nullopt, false}}), inputs_hash({{"A", "", false}}));
-  EXPECT_NE(inputs_hash({{"A", std::nullopt, false}}), inputs_hash({{"A", "unset", false}}));
+  EXPECT_NE(input_digest("A", std::nullopt), input_digest("A", ""));
+  EXPECT_NE(input_digest("A", std::nullopt), input_digest("A", "unset"));
+  EXPECT_NE(input_digest("AB", "C"), input_digest("A", "BC"));
+}
+
+TEST(SignatureTest, InputsHashIgnoresTheOrderOfItsDigests) {
+  Digest a = input_digest("A", "1");
+  Digest b = input_digest("B", "2");
+  EXPECT_EQ(inputs_hash({a, b}), inputs_hash({b, a}));
+  EXPECT_NE(inputs_hash({a, b}), inputs_hash({a}));
 }
 
 } // namespace
