@@ -79,24 +79,24 @@ common::Result<BuildRequest> decode_build_request(const Json& args) {
   return request;
 }
 
-common::Result<BuildPlan> plan_build(const metadata::LoadOptions& options,
-                                     const BuildRequest& request, EventSink& events) {
+common::Result<BuildPlan> plan_build(MetadataCache& metadata, const BuildRequest& request,
+                                     EventSink& events) {
   double started = common::protocol::monotonic_seconds();
-  auto parsed = parse_metadata(options, events);
+  auto parsed = metadata.parse(events);
   if (!parsed) {
     return common::fail(parsed.error());
   }
-  for (const auto& error : parsed->errors) {
+  for (const auto& error : (*parsed)->errors) {
     send_log_message(events, "error", error);
   }
-  if (!parsed->errors.empty()) {
+  if (!(*parsed)->errors.empty()) {
     return common::fail(common::ErrorKind::parse,
                         "Parsing halted due to errors, see error messages above");
   }
-  const auto& config = *parsed->config.data;
+  double parse_ms = (common::protocol::monotonic_seconds() - started) * 1000;
+  const auto& config = *(*parsed)->config.data;
   BuildPlan plan;
-  plan.recipes =
-      std::make_unique<runqueue::RecipeIndex>(std::move(parsed->recipes), parsed->config);
+  plan.recipes = std::make_unique<runqueue::RecipeIndex>((*parsed)->recipes, (*parsed)->config);
   for (const auto& note : plan.recipes->notes()) {
     send_log_message(events, "note", note);
   }
@@ -105,9 +105,9 @@ common::Result<BuildPlan> plan_build(const metadata::LoadOptions& options,
     return common::fail(graph.error());
   }
   plan.graph = std::move(*graph);
-  common::log::info("metadata parsed and the graph of {} tasks built in {:.1f} ms",
-                    plan.graph.nodes.size(),
-                    (common::protocol::monotonic_seconds() - started) * 1000);
+  common::log::info("metadata parsed in {:.1f} ms, the graph of {} tasks built in {:.1f} ms",
+                    parse_ms, plan.graph.nodes.size(),
+                    (common::protocol::monotonic_seconds() - started) * 1000 - parse_ms);
   plan.tmpdir = metadata::value_or_empty(config, "TMPDIR");
   plan.jobs = job_count(request, config);
   plan.signatures = stamps::SignatureSettings::from(config);

@@ -5,6 +5,7 @@
 #include "common/result.h"
 #include "server/event_sink.h"
 #include "server/metadata/configuration.h"
+#include "server/parsed_metadata.h"
 #include "server/runqueue/recipe_index.h"
 #include "server/runqueue/task_graph.h"
 #include "server/stamps/stamp_db.h"
@@ -43,8 +44,8 @@ struct BuildPlan {
 /// Parse the metadata (progress and every parse error as events on `events`), resolve
 /// providers, and build the task graph of `request`. Fails with a one-line summary when
 /// parsing failed (the details went out as events), or with the graph's error.
-common::Result<BuildPlan> plan_build(const metadata::LoadOptions& options,
-                                     const BuildRequest& request, EventSink& events);
+common::Result<BuildPlan> plan_build(MetadataCache& metadata, const BuildRequest& request,
+                                     EventSink& events);
 
 /// The stamps database of `plan` (under TMPDIR), or nullopt when there is none to be had:
 /// then every task runs. Problems and replacements are reported as warnings on `events`.

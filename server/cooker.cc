@@ -65,7 +65,8 @@ struct Cooker::Build {
 };
 
 Cooker::Cooker(boost::asio::io_context& io, ServerInfo info, std::function<void()> request_shutdown)
-    : m_io(io), m_info(std::move(info)), m_request_shutdown(std::move(request_shutdown)) {}
+    : m_io(io), m_info(std::move(info)), m_request_shutdown(std::move(request_shutdown)),
+      m_metadata(load_options()) {}
 
 Cooker::~Cooker() = default;
 
@@ -152,7 +153,7 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
   m_build = std::make_unique<Build>(
       Build{&session, std::move(request), BuildEvents(&session), {}, std::nullopt, nullptr});
   auto& events = m_build->events;
-  auto plan = plan_build(load_options(), m_build->request, events);
+  auto plan = plan_build(m_metadata, m_build->request, events);
   if (!plan) {
     send_log_message(events, "error", plan.error().describe());
     finish_build(false, {});

@@ -6,6 +6,7 @@
 #include "server/build_plan.h"
 #include "server/exec/executor.h"
 #include "server/metadata/configuration.h"
+#include "server/parsed_metadata.h"
 #include "server/runqueue/runqueue.h"
 #include "server/ui_session.h"
 
@@ -83,6 +84,7 @@ private:
   std::function<void()> m_request_shutdown;
   std::function<void()> m_on_idle;
   std::unique_ptr<exec::Executor> m_executor;
+  MetadataCache m_metadata;
   std::unique_ptr<Build> m_build;
   std::deque<Queued> m_queue;
   size_t m_builds_served = 0;

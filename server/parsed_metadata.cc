@@ -2,7 +2,10 @@
 // Parallel recipe parsing with progress events.
 #include "server/parsed_metadata.h"
 
+#include "server/parallel.h"
+
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <optional>
 #include <thread>
@@ -22,16 +25,16 @@ size_t thread_count(size_t recipes) {
   return std::clamp<size_t>(recipes / k_recipes_per_thread, 1, cores);
 }
 
-// Parses the recipes of `config` into `results`, each slot written by exactly one thread.
+// Parses the recipe files `wanted` of `config` into `results`, each slot written by exactly
+// one thread.
 class RecipeParser {
 public:
-  explicit RecipeParser(const metadata::Configuration& config)
-      : m_config(config), m_results(config.recipe_files.size()) {}
+  RecipeParser(const metadata::Configuration& config, std::vector<std::filesystem::path> wanted)
+      : m_config(config), m_wanted(std::move(wanted)), m_results(m_wanted.size()) {}
 
-  void run(EventSink& events) {
-    size_t total = m_results.size();
+  void run(EventSink& events, size_t already_done, size_t total) {
     std::vector<std::thread> workers;
-    for (size_t i = 1; i < thread_count(total); ++i) {
+    for (size_t i = 1; i < thread_count(m_wanted.size()); ++i) {
       workers.emplace_back([this] { work(); });
     }
     // The calling thread reports progress while helping: it parses one recipe at a time and
@@ -41,8 +44,9 @@ public:
       auto now = std::chrono::steady_clock::now();
       if (now - last_report >= k_progress_interval) {
         last_report = now;
-        events.send_event(protocol::make_event(protocol::event::parse_progress,
-                                               {{"current", m_done.load()}, {"total", total}}));
+        events.send_event(
+            protocol::make_event(protocol::event::parse_progress,
+                                 {{"current", already_done + m_done.load()}, {"total", total}}));
       }
     }
     for (auto& worker : workers) {
@@ -62,16 +66,24 @@ private:
     if (index >= m_results.size()) {
       return false;
     }
-    m_results[index] = metadata::parse_recipe(m_config, m_config.recipe_files[index]);
+    m_results[index] = metadata::parse_recipe(m_config, m_wanted[index]);
     m_done.fetch_add(1);
     return true;
   }
 
   const metadata::Configuration& m_config;
+  std::vector<std::filesystem::path> m_wanted;
   std::vector<std::optional<common::Result<metadata::Recipe>>> m_results;
   std::atomic<size_t> m_next{0};
   std::atomic<size_t> m_done{0};
 };
+
+// A recipe from the last parse still holds when it is parsed from the same files, with the same
+// appends, and none of what it read or looked for changed.
+bool still_valid(const metadata::Recipe& recipe, const metadata::Configuration& config) {
+  return recipe.files && recipe.appends == config.appends_for(recipe.file) &&
+         recipe.files->unchanged();
+}
 
 } // namespace
 
@@ -80,29 +92,76 @@ void send_log_message(EventSink& events, std::string_view level, std::string_vie
       protocol::make_event(protocol::event::log_message, {{"level", level}, {"message", message}}));
 }
 
-common::Result<ParsedMetadata> parse_metadata(const metadata::LoadOptions& options,
-                                              EventSink& events) {
-  auto config = metadata::load_configuration(options);
-  if (!config) {
-    return common::fail(config.error());
+std::optional<metadata::Configuration> MetadataCache::unchanged_configuration() const {
+  if (!m_last || !m_last->config.files || !m_last->config.files->unchanged()) {
+    return std::nullopt;
   }
-  ParsedMetadata parsed{std::move(*config), {}, {}};
-  size_t total = parsed.config.recipe_files.size();
-  events.send_event(protocol::make_event(protocol::event::parse_started, {{"total", total}}));
-  RecipeParser parser(parsed.config);
-  parser.run(events);
-  for (auto& slot : parser.results()) {
-    auto& result = *slot;
-    if (result) {
-      parsed.recipes.push_back(std::move(*result));
-    } else {
-      parsed.errors.push_back(result.error().describe());
+  metadata::Configuration config = m_last->config;
+  // Includes and classes are parsed afresh for the recipes that changed: one of them may be
+  // what changed.
+  config.cache = std::make_shared<metadata::ParseCache>();
+  if (!metadata::refresh_recipe_files(config)) {
+    return std::nullopt; // let a full load report the error
+  }
+  return config;
+}
+
+common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(EventSink& events) {
+  auto parsed = std::make_shared<ParsedMetadata>();
+  std::map<std::filesystem::path, const metadata::Recipe*> previous;
+  if (auto config = unchanged_configuration()) {
+    parsed->config = std::move(*config);
+    // A stat or two per file each recipe used: spread over the cores.
+    const auto& recipes = m_last->recipes;
+    std::vector<char> valid(recipes.size());
+    constexpr size_t k_checks_per_thread = 128;
+    parallel_for(recipes.size(), k_checks_per_thread,
+                 [&](size_t i) { valid[i] = still_valid(recipes[i], parsed->config); });
+    for (size_t i = 0; i < recipes.size(); ++i) {
+      if (valid[i] != 0) {
+        previous[recipes[i].file] = &recipes[i];
+      }
+    }
+  } else {
+    auto loaded = metadata::load_configuration(m_options);
+    if (!loaded) {
+      m_last.reset();
+      return common::fail(loaded.error());
+    }
+    parsed->config = std::move(*loaded);
+  }
+  const auto& files = parsed->config.recipe_files;
+  std::vector<std::filesystem::path> wanted;
+  for (const auto& file : files) {
+    if (!previous.contains(file)) {
+      wanted.push_back(file);
     }
   }
-  events.send_event(protocol::make_event(
-      protocol::event::parse_completed,
-      {{"total", total}, {"parsed", total}, {"cached", 0}, {"errors", parsed.errors.size()}}));
-  return parsed;
+  size_t cached = files.size() - wanted.size();
+  events.send_event(protocol::make_event(protocol::event::parse_started, {{"total", files.size()}}));
+  RecipeParser parser(parsed->config, wanted);
+  parser.run(events, cached, files.size());
+  // Keep file order: reused and new recipes interleave.
+  auto fresh = parser.results().begin();
+  for (const auto& file : files) {
+    if (auto found = previous.find(file); found != previous.end()) {
+      parsed->recipes.push_back(*found->second);
+      continue;
+    }
+    auto& result = **fresh++;
+    if (result) {
+      parsed->recipes.push_back(std::move(*result));
+    } else {
+      parsed->errors.push_back(result.error().describe());
+    }
+  }
+  events.send_event(protocol::make_event(protocol::event::parse_completed,
+                                         {{"total", files.size()},
+                                          {"parsed", wanted.size()},
+                                          {"cached", cached},
+                                          {"errors", parsed->errors.size()}}));
+  m_last = parsed;
+  return std::shared_ptr<const ParsedMetadata>(std::move(parsed));
 }
 
 } // namespace bbrun::server

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Parsing everything a command needs: the configuration and every recipe, with progress events.
+// Parsing everything a command needs, the configuration and every recipe, with progress
+// events; kept between commands and parsed again only where files changed.
 #pragma once
 
 #include "common/result.h"
@@ -7,6 +8,7 @@
 #include "server/metadata/configuration.h"
 #include "server/metadata/recipe.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,13 +20,30 @@ struct ParsedMetadata {
   std::vector<std::string> errors;       ///< "file:line: message" of every failure
 };
 
-/// Load the configuration and parse every recipe, announcing ParseStarted, ParseProgress (at
-/// most ten a second) and ParseCompleted on `events`. Recipes are parsed on several threads
-/// when there are enough of them; the call returns only once every thread has finished, so
-/// no thread is left running when the caller later forks a task. Fails only when the
-/// configuration itself cannot be loaded; recipe errors are collected in `errors`.
-common::Result<ParsedMetadata> parse_metadata(const metadata::LoadOptions& options,
-                                              EventSink& events);
+/// The parsed metadata of one build directory, kept between commands. Each `parse` looks at
+/// what changed on disk since the last one (every file each parse read or looked for, and
+/// the recipe files BBFILES finds now): nothing, and the last result is returned as is; a
+/// recipe, or an include, class or .bbappend it uses, and that recipe is parsed again; a
+/// configuration file, and everything is. Recipes that failed are parsed every time.
+class MetadataCache {
+public:
+  explicit MetadataCache(metadata::LoadOptions options) : m_options(std::move(options)) {}
+
+  /// Announce ParseStarted, ParseProgress (at most ten a second) and ParseCompleted (with how
+  /// many recipes came from the cache) on `events`. Recipes are parsed on several threads;
+  /// every thread has finished when this returns, so none is left running when the caller
+  /// later forks. Fails only when the configuration cannot be loaded; recipe errors are in
+  /// `errors`.
+  common::Result<std::shared_ptr<const ParsedMetadata>> parse(EventSink& events);
+
+private:
+  /// The last result's configuration, with its recipe files found again, if none of its files
+  /// changed.
+  std::optional<metadata::Configuration> unchanged_configuration() const;
+
+  metadata::LoadOptions m_options;
+  std::shared_ptr<const ParsedMetadata> m_last;
+};
 
 /// Send one LogMessage event of `level` ("note", "warning", "error", ...).
 void send_log_message(EventSink& events, std::string_view level, std::string_view message);

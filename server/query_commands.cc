@@ -59,18 +59,18 @@ Cooker::datastore_for(EventSink& events, const std::optional<std::string>& recip
     }
     return config->data;
   }
-  auto parsed = parse_metadata(load_options(), events);
+  auto parsed = m_metadata.parse(events);
   if (!parsed) {
     return common::fail(parsed.error());
   }
-  if (!parsed->errors.empty()) {
+  if (!(*parsed)->errors.empty()) {
     std::string all;
-    for (const auto& error : parsed->errors) {
+    for (const auto& error : (*parsed)->errors) {
       all += (all.empty() ? "" : "\n") + error;
     }
     return common::fail(common::ErrorKind::parse, all);
   }
-  runqueue::RecipeIndex index(std::move(parsed->recipes), parsed->config);
+  runqueue::RecipeIndex index((*parsed)->recipes, (*parsed)->config);
   auto found = index.resolve(*recipe, {});
   if (!found) {
     return common::fail(found.error());
@@ -79,14 +79,14 @@ Cooker::datastore_for(EventSink& events, const std::optional<std::string>& recip
 }
 
 Json Cooker::cmd_parse(UiSession& session, const Json&) {
-  auto parsed = parse_metadata(load_options(), session);
+  auto parsed = m_metadata.parse(session);
   if (!parsed) {
     return protocol::error_reply(parsed.error().describe());
   }
-  for (const auto& error : parsed->errors) {
+  for (const auto& error : (*parsed)->errors) {
     send_log_message(session, "error", error);
   }
-  send_completed(session, parsed->errors.empty());
+  send_completed(session, (*parsed)->errors.empty());
   return protocol::ok_reply();
 }
 
@@ -138,7 +138,7 @@ Json Cooker::cmd_graph(UiSession& session, const Json& args) {
   if (!request) {
     return protocol::error_reply(request.error().message);
   }
-  auto plan = plan_build(load_options(), *request, session);
+  auto plan = plan_build(m_metadata, *request, session);
   if (!plan) {
     return protocol::error_reply(plan.error().describe());
   }
@@ -152,7 +152,7 @@ Json Cooker::cmd_explain(UiSession& session, const Json& args) {
   if (!request) {
     return protocol::error_reply(request.error().message);
   }
-  auto plan = plan_build(load_options(), *request, session);
+  auto plan = plan_build(m_metadata, *request, session);
   if (!plan) {
     return protocol::error_reply(plan.error().describe());
   }

@@ -50,6 +50,18 @@ private:
   bool m_ok;
 };
 
+// A path from BBLAYERS or BBFILES: `~/` is the home directory, relative ones are from TOPDIR.
+fs::path from_topdir(const fs::path& topdir, std::string_view text) {
+  std::string s(text);
+  if (s.starts_with("~/")) {
+    if (const char* home = std::getenv("HOME")) {
+      s = std::string(home) + s.substr(1);
+    }
+  }
+  fs::path p(s);
+  return (p.is_relative() ? topdir / p : p).lexically_normal();
+}
+
 struct Loader {
   const LoadOptions& options;
   fs::path topdir;
@@ -75,22 +87,10 @@ struct Loader {
     return value->value_or("");
   }
 
-  fs::path from_topdir(std::string_view text) const {
-    std::string s(text);
-    if (s.starts_with("~/")) {
-      if (const char* home = std::getenv("HOME")) {
-        s = std::string(home) + s.substr(1);
-      }
-    }
-    fs::path p(s);
-    return (p.is_relative() ? topdir / p : p).lexically_normal();
-  }
-
   void load_layers();
   void finish_bbpath();
   void load_bitbake_conf();
   std::vector<LayerCollection> collections();
-  void collect_files(Configuration& config);
 };
 
 std::string regex_escape(std::string_view text) {
@@ -115,7 +115,7 @@ std::string without_trailing_slash(fs::path p) {
 void Loader::load_layers() {
   const fs::path bblayers = topdir / "conf" / "bblayers.conf";
   std::error_code ec;
-  if (!fs::is_regular_file(bblayers, ec)) {
+  if (!ev.probe(bblayers)) {
     fail_at(bblayers, "not found: the build directory needs conf/bblayers.conf setting BBLAYERS");
     return;
   }
@@ -126,13 +126,13 @@ void Loader::load_layers() {
     return;
   }
   for (const std::string& entry : layers) {
-    const std::string layer = without_trailing_slash(from_topdir(entry));
+    const std::string layer = without_trailing_slash(from_topdir(topdir, entry));
     if (!fs::is_directory(layer, ec)) {
       fail_at(bblayers, "layer directory " + layer + " (from BBLAYERS) does not exist");
       continue;
     }
     const fs::path layer_conf = fs::path(layer) / "conf" / "layer.conf";
-    if (!fs::is_regular_file(layer_conf, ec)) {
+    if (!ev.probe(layer_conf)) {
       fail_at(layer_conf, "not found: every layer needs conf/layer.conf");
       continue;
     }
@@ -168,7 +168,7 @@ void Loader::load_bitbake_conf() {
   std::error_code ec;
   for (const fs::path& dir : bbpath_dirs(*d)) {
     const fs::path candidate = dir / "conf" / "bitbake.conf";
-    if (fs::is_regular_file(candidate, ec)) {
+    if (ev.probe(candidate)) {
       ev.evaluate_file(candidate);
       return;
     }
@@ -222,12 +222,29 @@ std::vector<std::string> glob_files(const std::string& pattern) {
   return out;
 }
 
-std::vector<std::unique_ptr<Regex>> compile_mask(Loader& loader) {
+// Settings read from a loaded configuration; an expansion error is recorded and reads as "".
+struct Settings {
+  const DataStore& d;
+  std::vector<common::Error>& errors;
+
+  std::string operator()(std::string_view name) const {
+    auto value = d.get_var(name);
+    if (!value) {
+      errors.push_back(value.error());
+      return {};
+    }
+    return value->value_or("");
+  }
+};
+
+std::vector<std::unique_ptr<Regex>> compile_mask(const Settings& var, const fs::path& topdir) {
   std::vector<std::unique_ptr<Regex>> out;
-  for (const std::string& expr : split_words(loader.var("BBMASK"))) {
+  for (const std::string& expr : split_words(var("BBMASK"))) {
     auto regex = std::make_unique<Regex>(expr);
     if (!regex->valid()) {
-      loader.fail_at(loader.topdir, "BBMASK contains an invalid regular expression: " + expr);
+      var.errors.push_back(common::Error{common::ErrorKind::parse,
+                                         "BBMASK contains an invalid regular expression: " + expr,
+                                         topdir.string()});
       continue;
     }
     out.push_back(std::move(regex));
@@ -235,8 +252,9 @@ std::vector<std::unique_ptr<Regex>> compile_mask(Loader& loader) {
   return out;
 }
 
-void Loader::collect_files(Configuration& config) {
-  const std::vector<std::unique_ptr<Regex>> mask = compile_mask(*this);
+// Fill `config`'s recipe files and appends from BBFILES and BBMASK, as they are on disk now.
+void collect_files(const Settings& var, const fs::path& topdir, Configuration& config) {
+  const std::vector<std::unique_ptr<Regex>> mask = compile_mask(var, topdir);
   std::vector<std::string> patterns = split_words(var("BBFILES"));
   std::stable_sort(patterns.begin(), patterns.end(), [&](const auto& a, const auto& b) {
     return config.priority_of(a) < config.priority_of(b);
@@ -244,7 +262,7 @@ void Loader::collect_files(Configuration& config) {
   std::set<fs::path> recipes;
   std::vector<fs::path> appends;
   for (const std::string& pattern : patterns) {
-    for (const std::string& file : glob_files(from_topdir(pattern).string())) {
+    for (const std::string& file : glob_files(from_topdir(topdir, pattern).string())) {
       if (std::any_of(mask.begin(), mask.end(), [&](const auto& r) { return r->search(file); })) {
         continue;
       }
@@ -256,6 +274,8 @@ void Loader::collect_files(Configuration& config) {
     }
   }
   config.recipe_files.assign(recipes.begin(), recipes.end());
+  config.appends.clear();
+  config.dangling_appends.clear();
   for (const fs::path& append : appends) {
     bool used = false;
     for (const fs::path& recipe : config.recipe_files) {
@@ -314,13 +334,25 @@ common::Result<Configuration> load_configuration(const LoadOptions& options) {
 
   Configuration config;
   config.collections = loader.collections();
-  loader.collect_files(config);
-  if (!loader.ev.errors().empty()) {
-    return common::fail(combine_errors(loader.ev.errors()));
+  std::vector<common::Error> errors = loader.ev.errors();
+  collect_files(Settings{*data, errors}, topdir, config);
+  if (!errors.empty()) {
+    return common::fail(combine_errors(errors));
   }
   config.data = std::move(data);
   config.cache = std::move(loader.cache);
+  config.files = std::make_shared<const FileLog>(loader.ev.files());
   return config;
+}
+
+common::Result<void> refresh_recipe_files(Configuration& config) {
+  std::vector<common::Error> errors;
+  fs::path topdir = value_or_empty(*config.data, "TOPDIR");
+  collect_files(Settings{*config.data, errors}, topdir, config);
+  if (!errors.empty()) {
+    return common::fail(combine_errors(errors));
+  }
+  return {};
 }
 
 } // namespace bbrun::server::metadata

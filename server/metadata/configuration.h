@@ -21,6 +21,7 @@
 
 #include "common/result.h"
 #include "server/metadata/datastore.h"
+#include "server/metadata/file_log.h"
 #include "server/metadata/parse_cache.h"
 #include "server/metadata/python_hook.h"
 
@@ -56,6 +57,7 @@ struct Configuration {
   std::vector<std::filesystem::path> dangling_appends; ///< appends matching no recipe
   std::vector<LayerCollection> collections;            ///< in BBFILE_COLLECTIONS order
   std::shared_ptr<ParseCache> cache;                   ///< parsed classes and includes
+  std::shared_ptr<const FileLog> files; ///< what loading it read and looked for
 
   /// Return the .bbappend files for `recipe`, in the order they apply.
   const std::vector<std::filesystem::path>& appends_for(const std::filesystem::path& recipe) const;
@@ -67,6 +69,10 @@ struct Configuration {
 /// Load the configuration as described at the top of this file. Fail with every error found
 /// (syntax errors in all files, missing files, bad layers), one per line of the message.
 common::Result<Configuration> load_configuration(const LoadOptions& options);
+
+/// Find the recipe files and .bbappends of a loaded configuration again (BBFILES, BBMASK), as
+/// load_configuration did: files may have appeared or gone since. Fails on a bad BBMASK.
+common::Result<void> refresh_recipe_files(Configuration& config);
 
 /// Whether the .bbappend named `append_name` applies to the recipe named `recipe_name`
 /// (basenames): equal stems, or a `%` in the append that matches the rest of the name.

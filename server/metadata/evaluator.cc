@@ -32,11 +32,6 @@ void append_word(DataStore& d, std::string_view var, std::string_view word) {
   d.set_var(var, join_words(words), {}, AssignStyle::statement);
 }
 
-bool file_exists(const std::filesystem::path& p) {
-  std::error_code ec;
-  return std::filesystem::is_regular_file(p, ec);
-}
-
 } // namespace
 
 struct StatementVisitor {
@@ -220,11 +215,11 @@ void Evaluator::export_functions(const ExportFunctionsStatement& s, std::string_
 
 std::filesystem::path Evaluator::find_on_bbpath(const std::filesystem::path& relative,
                                                 const std::filesystem::path& first_dir) {
-  if (!first_dir.empty() && file_exists(first_dir / relative)) {
+  if (!first_dir.empty() && probe(first_dir / relative)) {
     return first_dir / relative;
   }
   for (const auto& dir : bbpath_dirs(m_d)) {
-    if (file_exists(dir / relative)) {
+    if (probe(dir / relative)) {
       return dir / relative;
     }
   }
@@ -237,7 +232,7 @@ void Evaluator::include(const IncludeStatement& s, const Origin& origin) {
     std::filesystem::path found = name;
     if (found.is_relative()) {
       found = find_on_bbpath(name, parent_dir);
-    } else if (!file_exists(found)) {
+    } else if (!probe(found)) {
       found.clear();
     }
     if (found.empty()) {
@@ -267,7 +262,7 @@ void Evaluator::inherit(std::string_view classes, const Origin& origin) {
         continue;
       }
       file = found;
-    } else if (!file_exists(file)) {
+    } else if (!probe(file)) {
       error(origin, "could not inherit class '" + name + "': " + file.string() + " not found");
       continue;
     }
@@ -297,6 +292,7 @@ void Evaluator::evaluate_file(const std::filesystem::path& path_in, const Origin
                       " deep at " + key);
     return;
   }
+  m_files.read(path);
   auto parsed = m_cache.get(path);
   if (!parsed) {
     common::Error e = parsed.error();

@@ -6,6 +6,7 @@
 #include "common/result.h"
 #include "server/metadata/ast.h"
 #include "server/metadata/datastore.h"
+#include "server/metadata/file_log.h"
 #include "server/metadata/parse_cache.h"
 
 #include <cstddef>
@@ -40,6 +41,11 @@ public:
   /// Record an error found by the caller, so it is reported with the others.
   void add_error(common::Error error) { m_errors.push_back(std::move(error)); }
 
+  /// Whether `path` is a regular file, noted in `files()`.
+  bool probe(const std::filesystem::path& path) { return m_files.probe(path); }
+  /// Every file this evaluation read or looked for.
+  const FileLog& files() const { return m_files; }
+
 private:
   friend struct StatementVisitor;
 
@@ -57,6 +63,7 @@ private:
   ParseCache& m_cache;
   std::vector<common::Error> m_errors;
   std::vector<std::string> m_stack; ///< files being evaluated, outermost first
+  FileLog m_files;
 };
 
 /// Return one error standing for all of `errors`: the error itself when there is one, else

@@ -94,7 +94,7 @@ common::Result<Recipe> parse_recipe(const Configuration& config, const fs::path&
   ParseCache& cache = *config.cache;
   Evaluator ev(*d, cache);
   ev.evaluate_file(file);
-  Recipe recipe{file, {}, d, config.appends_for(file)};
+  Recipe recipe{file, {}, d, config.appends_for(file), nullptr};
   for (const fs::path& append : recipe.appends) {
     ev.evaluate_file(append);
   }
@@ -110,6 +110,7 @@ common::Result<Recipe> parse_recipe(const Configuration& config, const fs::path&
     return common::fail(pn.error());
   }
   recipe.pn = pn->value_or((*names)[0]);
+  recipe.files = std::make_shared<const FileLog>(ev.files());
   return recipe;
 }
 

@@ -5,6 +5,7 @@
 #include "common/result.h"
 #include "server/metadata/configuration.h"
 #include "server/metadata/datastore.h"
+#include "server/metadata/file_log.h"
 #include "server/metadata/python_hook.h"
 
 #include <array>
@@ -22,6 +23,7 @@ struct Recipe {
   std::string pn;
   std::shared_ptr<DataStore> data;
   std::vector<std::filesystem::path> appends; ///< the .bbappend files applied, in order
+  std::shared_ptr<const FileLog> files; ///< what parsing it read and looked for
 };
 
 /// Parse `recipe_file` as BitBake does: a datastore over `config.data`; FILE, FILE_DIRNAME

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+// File logs.
+#include "server/metadata/file_log.h"
+
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <sys/stat.h>
+
+namespace bbrun::server::metadata {
+
+namespace {
+
+// File times advance in clock ticks, and some file systems keep whole seconds: a file modified
+// less than this long before it was observed may change again without its times changing.
+constexpr int64_t k_racy_window_ns = 2'000'000'000;
+
+int64_t nanoseconds(const struct timespec& t) {
+  return int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
+}
+
+size_t content_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return std::hash<std::string>{}(content);
+}
+
+FileState current_state(const std::string& path, bool read) {
+  struct stat st {};
+  FileState state;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return state;
+  }
+  state.exists = true;
+  state.read = read;
+  if (read) {
+    struct timespec now {};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    state.inode = st.st_ino;
+    state.size = st.st_size;
+    state.mtime_ns = nanoseconds(st.st_mtim);
+    state.ctime_ns = nanoseconds(st.st_ctim);
+    state.seen_ns = nanoseconds(now);
+  }
+  return state;
+}
+
+bool same_file(const FileState& then, const FileState& now) {
+  return then.exists == now.exists && then.inode == now.inode && then.size == now.size &&
+         then.mtime_ns == now.mtime_ns && then.ctime_ns == now.ctime_ns;
+}
+
+} // namespace
+
+bool FileLog::probe(const std::filesystem::path& path) {
+  auto [it, added] = m_states.try_emplace(path.string());
+  if (added) {
+    it->second = current_state(it->first, false);
+  }
+  return it->second.exists;
+}
+
+void FileLog::read(const std::filesystem::path& path) {
+  auto& state = m_states[path.string()];
+  if (!state.read) {
+    state = current_state(path.string(), true);
+    if (state.exists && state.mtime_ns + k_racy_window_ns >= state.seen_ns) {
+      state.content_hash = content_hash(path.string());
+    }
+  }
+}
+
+bool FileLog::unchanged() const {
+  for (const auto& [path, then] : m_states) {
+    FileState now = current_state(path, then.read);
+    if (!same_file(then, now)) {
+      return false;
+    }
+    bool racy = then.read && then.mtime_ns + k_racy_window_ns >= then.seen_ns;
+    if (racy && content_hash(path) != then.content_hash) {
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace bbrun::server::metadata

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+// End to end: the server keeps parsed metadata between commands and never serves a stale view.
+#include "tests/integration/build_dir_fixture.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace bbrun::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class MetadataCacheIntegrationTest : public BuildDirFixture {
+protected:
+  // The value of VAR in `recipe`, asked of the running server.
+  std::string value(const std::string& var, const std::string& recipe) {
+    auto result = bbrun({"--getvar", var, "-r", recipe});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    return result.out;
+  }
+  // "Parsing of N .bb files complete (C cached, P parsed)" from `bbrun -p`.
+  std::string parse_summary() {
+    auto result = bbrun({"-p"});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    auto at = result.out.find("Parsing of");
+    return at == std::string::npos ? result.out : result.out.substr(at, result.out.find('\n', at) - at);
+  }
+  void add_recipes() {
+    m_temp.write("meta-test/recipes-test/common/common.inc", "SHARED = \"one\"\n");
+    add_recipe("a_1.0.bb", "require recipes-test/common/common.inc\nOWN = \"a1\"\n");
+    add_recipe("b_1.0.bb", "OWN = \"b1\"\n");
+    add_recipe("c_1.0.bb", "inherit extra\nOWN = \"c1\"\nFROM_CONF = \"${CONF_VALUE}\"\n");
+    m_temp.write("meta-test/classes/extra.bbclass", "FROM_CLASS = \"x1\"\n");
+    // The test layer's BBFILES lists recipes only; appends come from here.
+    write_local_conf(appends_line() + "CONF_VALUE = \"v1\"\n");
+  }
+  std::string appends_line() const {
+    return "BBFILES += \"" + layer().string() + "/recipes-*/*/*.bbappend\"\n";
+  }
+};
+
+TEST_F(MetadataCacheIntegrationTest, UnchangedFilesAreNotParsedAgain) {
+  add_recipes();
+  EXPECT_THAT(parse_summary(), HasSubstr("Parsing of 3 .bb files complete (0 cached, 3 parsed)"));
+  EXPECT_THAT(parse_summary(), HasSubstr("(3 cached, 0 parsed)"));
+}
+
+TEST_F(MetadataCacheIntegrationTest, EditedRecipeIsParsedAgainAloneAndSeenAtOnce) {
+  add_recipes();
+  EXPECT_EQ(value("OWN", "b"), "b1\n");
+  add_recipe("b_1.0.bb", "OWN = \"b2\"\n"); // same size, right away: the content decides
+  EXPECT_EQ(value("OWN", "b"), "b2\n");
+  EXPECT_THAT(parse_summary(), HasSubstr("(3 cached, 0 parsed)"));
+  add_recipe("b_1.0.bb", "OWN = \"b3\"\n");
+  EXPECT_THAT(parse_summary(), HasSubstr("(2 cached, 1 parsed)"));
+}
+
+TEST_F(MetadataCacheIntegrationTest, EditedIncludeOrClassReparsesTheRecipesUsingIt) {
+  add_recipes();
+  EXPECT_EQ(value("SHARED", "a"), "one\n");
+  EXPECT_EQ(value("FROM_CLASS", "c"), "x1\n");
+  m_temp.write("meta-test/recipes-test/common/common.inc", "SHARED = \"two\"\n");
+  m_temp.write("meta-test/classes/extra.bbclass", "FROM_CLASS = \"x2\"\n");
+  EXPECT_THAT(parse_summary(), HasSubstr("(1 cached, 2 parsed)"));
+  EXPECT_EQ(value("SHARED", "a"), "two\n");
+  EXPECT_EQ(value("FROM_CLASS", "c"), "x2\n");
+}
+
+TEST_F(MetadataCacheIntegrationTest, ConfigurationChangeReparsesEverything) {
+  add_recipes();
+  EXPECT_EQ(value("FROM_CONF", "c"), "v1\n");
+  write_local_conf(appends_line() + "CONF_VALUE = \"v2\"\n");
+  EXPECT_EQ(value("FROM_CONF", "c"), "v2\n");
+  write_local_conf(appends_line() + "CONF_VALUE = \"v3\"\n");
+  EXPECT_THAT(parse_summary(), HasSubstr("(0 cached, 3 parsed)"));
+}
+
+TEST_F(MetadataCacheIntegrationTest, NewRemovedAndAppendedRecipesAreSeen) {
+  add_recipes();
+  parse_summary();
+  add_recipe("d_1.0.bb", "OWN = \"d1\"\n");
+  EXPECT_EQ(value("OWN", "d"), "d1\n");
+  m_temp.write("meta-test/recipes-test/b/b_%.bbappend", "OWN:append = \"+appended\"\n");
+  EXPECT_EQ(value("OWN", "b"), "b1+appended\n");
+  std::filesystem::remove(layer() / "recipes-test" / "d" / "d_1.0.bb");
+  auto gone = bbrun({"--getvar", "OWN", "-r", "d"});
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_THAT(parse_summary(), HasSubstr("Parsing of 3 .bb files"));
+}
+
+TEST_F(MetadataCacheIntegrationTest, ClassAppearingEarlierOnBbpathIsUsed) {
+  // Given a class found in the layer, a class of the same name added to the build directory
+  // (earlier on BBPATH) should win from the next command on.
+  add_recipe("e_1.0.bb", "inherit extra2\n");
+  m_temp.write("meta-test/classes/extra2.bbclass", "WHO = \"layer\"\n");
+  EXPECT_EQ(value("WHO", "e"), "layer\n");
+  m_temp.write("build/classes/extra2.bbclass", "WHO = \"builddir\"\n");
+  EXPECT_EQ(value("WHO", "e"), "builddir\n");
+}
+
+} // namespace
+} // namespace bbrun::testing

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+// Tests for the file log that tells whether a parse still holds, on real files.
+#include "server/metadata/file_log.h"
+#include "tests/testing/temp_dir.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace bbrun::server::metadata {
+namespace {
+
+using bbrun::testing::TempDir;
+
+TEST(FileLogTest, UntouchedFilesAreUnchanged) {
+  // Given a file read and a path probed in vain, with nothing touched, we should trust both.
+  TempDir dir;
+  auto file = dir.write("a.conf", "A = \"1\"\n");
+  FileLog log;
+  log.read(file);
+  EXPECT_FALSE(log.probe(dir.path() / "missing.inc"));
+  EXPECT_TRUE(log.unchanged());
+}
+
+TEST(FileLogTest, SameSizeEditWithinTheSameClockTickIsSeen) {
+  // Given an edit that keeps the size, right after the read (the times may not move), we
+  // should still see it, through the content.
+  TempDir dir;
+  auto file = dir.write("a.conf", "A = \"1\"\n");
+  FileLog log;
+  log.read(file);
+  dir.write("a.conf", "A = \"2\"\n");
+  EXPECT_FALSE(log.unchanged());
+}
+
+TEST(FileLogTest, AFileAppearingWhereNoneWasIsAChange) {
+  TempDir dir;
+  FileLog log;
+  EXPECT_FALSE(log.probe(dir.path() / "classes" / "extra.bbclass"));
+  dir.write("classes/extra.bbclass", "X = \"1\"\n");
+  EXPECT_FALSE(log.unchanged());
+}
+
+TEST(FileLogTest, ARemovedFileIsAChange) {
+  TempDir dir;
+  auto file = dir.write("r.bb", "A = \"1\"\n");
+  FileLog log;
+  log.read(file);
+  std::filesystem::remove(file);
+  EXPECT_FALSE(log.unchanged());
+}
+
+TEST(FileLogTest, ProbedFileThatStaysIsUnchangedWhateverItsContent) {
+  // Given a path only checked for existence, we should not care about its content.
+  TempDir dir;
+  auto file = dir.write("layer/conf/bitbake.conf", "A = \"1\"\n");
+  FileLog log;
+  EXPECT_TRUE(log.probe(file));
+  dir.write("layer/conf/bitbake.conf", "A = \"22\"\n");
+  EXPECT_TRUE(log.unchanged());
+}
+
+} // namespace
+} // namespace bbrun::server::metadata
