@@ -12,6 +12,7 @@
 
 #include "server/event_sink.h"
 #include "server/exec/executor.h"
+#include "server/jobserver/token_pool.h"
 #include "server/runqueue/task_graph.h"
 #include "server/stamps/stamp_db.h"
 
@@ -36,6 +37,9 @@ struct RunOptions {
   bool force = false;      ///< the targets' tasks run even when up to date
   bool keep_going = false; ///< -k: run everything that does not depend on a failure
   bool dry_run = false;    ///< -n: go through the motions, run nothing, write no stamp
+  /// Where the slot of each task beyond the first comes from (a jobserver); null: only `jobs`
+  /// limits. Must outlive the runqueue.
+  jobserver::TokenPool* slots = nullptr;
 };
 
 struct BuildSummary {
