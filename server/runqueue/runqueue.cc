@@ -195,15 +195,19 @@ void RunQueue::prioritise() {
 void RunQueue::schedule() {
   auto lower = by_priority();
   while (!m_stopping && !m_ready.empty() && m_running < m_options.jobs) {
-    const auto& top = m_runs[m_ready.front()];
-    bool needs_slot = !top.noexec && !m_options.dry_run && top.plan;
-    if (needs_slot && m_options.slots != nullptr && !m_options.slots->try_acquire()) {
+    bool needs_slot = m_options.slots != nullptr && !m_runs[m_ready.front()].noexec &&
+                      !m_options.dry_run;
+    if (needs_slot && !m_options.slots->try_acquire()) {
       break;
     }
     std::pop_heap(m_ready.begin(), m_ready.end(), lower);
     TaskIndex next = m_ready.back();
     m_ready.pop_back();
+    size_t running = m_running;
     start_task(next);
+    if (needs_slot && m_running == running) {
+      m_options.slots->release(); // it failed before a process started
+    }
   }
   if (m_options.slots != nullptr) {
     bool could_start = !m_stopping && m_running < m_options.jobs;
@@ -240,9 +244,6 @@ void RunQueue::start_task(TaskIndex index) {
       index, *run.plan, [this, index](exec::TaskOutcome outcome) { finish_task(index, outcome); });
   if (!started) {
     --m_running;
-    if (m_options.slots != nullptr) {
-      m_options.slots->release();
-    }
     m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
     fail_task(index, started.error().describe(), {});
     return;
