@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <unistd.h>
 
 namespace bbrun::client {
@@ -88,7 +89,8 @@ int kill_server(const common::BuildDirPaths& paths) {
   }
 }
 
-Json build_arguments(const Options& options) {
+// `make`: the enclosing make, for a build; null for other commands.
+Json build_arguments(const Options& options, const MakeContext* make = nullptr) {
   Json request{{"targets", options.targets},
                {"force", options.force},
                {"continue", options.keep_going},
@@ -99,6 +101,20 @@ Json build_arguments(const Options& options) {
   }
   if (options.jobs > 0) {
     request["jobs"] = options.jobs;
+  }
+  if (make != nullptr && make->one_job) {
+    request["jobs"] = 1;
+  }
+  if (make != nullptr && make->jobserver) {
+    // The server learns make's fds from the handshake; what it cannot see there comes here.
+    Json jobserver = Json::object();
+    if (make->jobserver->jobs) {
+      jobserver["jobs"] = *make->jobserver->jobs;
+    }
+    if (!make->jobserver->fifo.empty()) {
+      jobserver["fifo"] = make->jobserver->fifo;
+    }
+    request["make_jobserver"] = jobserver;
   }
   return Json::array({request});
 }
@@ -120,12 +136,17 @@ void forward_interrupts(Connection& connection, int& forwarded) {
 }
 
 int build(const Options& options, const common::BuildDirPaths& paths) {
-  auto connection = Connection::open(paths, StartServer::if_needed, options.server_timeout);
+  auto make = join_make_jobserver(std::getenv("MAKEFLAGS"));
+  if (!make.warning.empty()) {
+    fmt::print(stderr, "WARNING: {}\n", make.warning);
+  }
+  auto connection = Connection::open(paths, StartServer::if_needed, options.server_timeout,
+                                     make.jobserver ? &*make.jobserver : nullptr);
   if (!connection) {
     error(connection.error().message);
     return k_exit_no_server;
   }
-  auto accepted = connection->call(protocol::command::build, build_arguments(options));
+  auto accepted = connection->call(protocol::command::build, build_arguments(options, &make));
   if (!accepted) {
     error(accepted.error().message);
     return options.no_wait ? k_exit_no_server : k_exit_failed;

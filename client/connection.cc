@@ -6,12 +6,12 @@
 #include "common/fd_passing.h"
 #include "common/unix_socket.h"
 
-#include <array>
 #include <cerrno>
 #include <chrono>
 #include <poll.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace bbrun::client {
 
@@ -55,13 +55,14 @@ common::Result<common::UniqueFd> connect_or_start(const common::BuildDirPaths& p
 } // namespace
 
 common::Result<Connection> Connection::open(const common::BuildDirPaths& paths, StartServer start,
-                                            std::optional<double> idle_timeout) {
+                                            std::optional<double> idle_timeout,
+                                            const MakeJobserver* jobserver) {
   auto socket = connect_or_start(paths, start, idle_timeout);
   if (!socket) {
     return fail(socket.error());
   }
   Connection connection;
-  if (auto handed = connection.hand_over_pipes(socket->get()); !handed) {
+  if (auto handed = connection.hand_over_pipes(socket->get(), jobserver); !handed) {
     return fail(handed.error());
   }
   socket->reset();
@@ -75,14 +76,18 @@ common::Result<Connection> Connection::open(const common::BuildDirPaths& paths, 
   return connection;
 }
 
-common::Result<void> Connection::hand_over_pipes(int socket) {
+common::Result<void> Connection::hand_over_pipes(int socket, const MakeJobserver* jobserver) {
   auto events = common::make_pipe();
   auto commands = common::make_pipe();
   auto replies = common::make_pipe();
   if (!events || !commands || !replies) {
     return fail(ErrorKind::io, common::errno_message("pipe"));
   }
-  std::array<int, 3> fds{events->write.get(), commands->read.get(), replies->write.get()};
+  std::vector<int> fds{events->write.get(), commands->read.get(), replies->write.get()};
+  if (jobserver != nullptr) {
+    fds.push_back(jobserver->read_fd);
+    fds.push_back(jobserver->write_fd);
+  }
   if (auto sent = common::send_fds(socket, static_cast<unsigned char>(fds.size()), fds); !sent) {
     return fail(sent.error());
   }

@@ -3,6 +3,7 @@
 // UI pipes, send commands, read replies and events.
 #pragma once
 
+#include "client/make_jobserver.h"
 #include "common/framing.h"
 #include "common/paths.h"
 #include "common/protocol.h"
@@ -20,10 +21,12 @@ enum class StartServer { if_needed, never };
 class Connection {
 public:
   /// Connect to the server of `paths`, starting one (with `idle_timeout`) when none runs and
-  /// `start` allows, then do the fd handshake and `hello`. Fails with ErrorKind::transient when
-  /// no server runs and `start` is never; other failures mean no server could be reached.
+  /// `start` allows, then do the fd handshake and `hello`; with `jobserver`, its two fds go
+  /// along (N = 5). Fails with ErrorKind::transient when no server runs and `start` is never;
+  /// other failures mean no server could be reached.
   static common::Result<Connection> open(const common::BuildDirPaths& paths, StartServer start,
-                                         std::optional<double> idle_timeout);
+                                         std::optional<double> idle_timeout,
+                                         const MakeJobserver* jobserver = nullptr);
 
   /// Send one command and wait for its reply. Fails with ErrorKind::protocol when the server
   /// answers ok=false (the message is the server's), ErrorKind::io when the server is gone.
@@ -39,7 +42,7 @@ public:
 
 private:
   Connection() = default;
-  common::Result<void> hand_over_pipes(int socket);
+  common::Result<void> hand_over_pipes(int socket, const MakeJobserver* jobserver);
   common::Result<std::string> read_line(int fd, common::LineDecoder& decoder,
                                         std::deque<std::string>& pending, int timeout_ms);
 

@@ -21,6 +21,9 @@ size_t job_count(const BuildRequest& request, const metadata::DataStore& config)
   if (jobs == 0) {
     jobs = std::strtoul(metadata::value_or_empty(config, "BB_NUMBER_THREADS").c_str(), nullptr, 10);
   }
+  if (jobs == 0 && request.make_jobserver) {
+    jobs = request.make_jobserver->jobs.value_or(0);
+  }
   return jobs > 0 ? jobs : std::max(1u, std::thread::hardware_concurrency());
 }
 
@@ -73,6 +76,14 @@ common::Result<BuildRequest> decode_build_request(const Json& args) {
     request.dry_run = options.value("dry_run", false);
     request.no_wait = options.value("no_wait", false);
     request.jobs = options.value("jobs", size_t{0});
+    if (auto make = options.find("make_jobserver"); make != options.end() && make->is_object()) {
+      MakeJobserverRequest jobserver;
+      if (make->contains("jobs")) {
+        jobserver.jobs = make->at("jobs").get<size_t>();
+      }
+      jobserver.fifo = make->value("fifo", "");
+      request.make_jobserver = std::move(jobserver);
+    }
   } catch (const Json::exception&) {
     return bad("an option has the wrong type");
   }

@@ -19,6 +19,12 @@
 
 namespace bbrun::server {
 
+/// What a client inside make says of make's jobserver (its fds come with the handshake).
+struct MakeJobserverRequest {
+  std::optional<size_t> jobs; ///< make's -jN
+  std::string fifo;           ///< the fifo form's path; empty for the pipe form
+};
+
 /// A build request, decoded from the build command's arguments.
 struct BuildRequest {
   std::vector<runqueue::TargetRequest> targets;
@@ -27,7 +33,8 @@ struct BuildRequest {
   bool keep_going = false;
   bool dry_run = false;
   bool no_wait = false;
-  size_t jobs = 0; ///< 0: BB_NUMBER_THREADS, else the number of CPUs
+  size_t jobs = 0; ///< 0: BB_NUMBER_THREADS, else make's -jN, else the number of CPUs
+  std::optional<MakeJobserverRequest> make_jobserver; ///< set when run inside make
 };
 
 /// Decode the build command's single object argument. Fails with ErrorKind::usage.

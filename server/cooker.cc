@@ -3,6 +3,9 @@
 #include "server/cooker.h"
 
 #include "common/log.h"
+#include "server/exec/fd_lending_executor.h"
+#include "server/exec/task_child.h"
+#include "server/jobserver/task_jobserver.h"
 #include "server/parsed_metadata.h"
 
 #include <boost/asio/post.hpp>
@@ -20,6 +23,9 @@ namespace protocol = common::protocol;
 using protocol::Json;
 
 namespace {
+
+// Where a build's own jobserver lives in its fifo form.
+constexpr const char* k_jobserver_fifo = "bbrun.jobserver";
 
 // Forwards a build's events to its session while the session lives.
 class BuildEvents final : public EventSink {
@@ -55,12 +61,18 @@ std::vector<std::string> task_base_environment() {
 
 } // namespace
 
+// Members are destroyed in reverse order: the runqueue first, then what it draws slots from.
 struct Cooker::Build {
+  Build(UiSession* owner, BuildRequest wanted)
+      : session(owner), request(std::move(wanted)), events(owner) {}
+
   UiSession* session;
   BuildRequest request;
   BuildEvents events;
   BuildPlan plan;
   std::optional<stamps::StampDb> stamps;
+  std::unique_ptr<jobserver::TaskJobserver> jobserver;
+  std::unique_ptr<exec::Executor> executor; ///< lends the jobserver's fds to every task
   std::unique_ptr<runqueue::RunQueue> runqueue;
 };
 
@@ -150,8 +162,9 @@ std::string Cooker::waiting_message() const {
 }
 
 void Cooker::start_build(UiSession& session, BuildRequest request) {
-  m_build = std::make_unique<Build>(
-      Build{&session, std::move(request), BuildEvents(&session), {}, std::nullopt, nullptr});
+  m_build = std::make_unique<Build>(&session, std::move(request));
+  // Taken now, so that whatever ends this build also closes the client's make fds.
+  auto client_jobserver = session.take_jobserver();
   auto& events = m_build->events;
   auto plan = plan_build(m_metadata, m_build->request, events);
   if (!plan) {
@@ -161,15 +174,57 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
   }
   m_build->plan = std::move(*plan);
   m_build->stamps = open_stamps(m_build->plan, events);
+  open_jobserver(std::move(client_jobserver));
+  auto environment = task_base_environment();
+  if (m_build->jobserver) {
+    for (auto& entry : m_build->jobserver->task_environment(exec::k_first_inherited_fd)) {
+      environment.push_back(std::move(entry));
+    }
+  }
   const auto& wanted = m_build->request;
-  runqueue::RunOptions run_options{m_build->plan.jobs, forced_tasks(m_build->plan, wanted),
-                                   wanted.keep_going, wanted.dry_run,
-                                   std::move(m_build->plan.signatures)};
+  runqueue::RunOptions run_options{m_build->plan.jobs,
+                                   forced_tasks(m_build->plan, wanted),
+                                   wanted.keep_going,
+                                   wanted.dry_run,
+                                   std::move(m_build->plan.signatures),
+                                   m_build->jobserver ? &m_build->jobserver->pool() : nullptr};
   m_build->runqueue = std::make_unique<runqueue::RunQueue>(
-      m_io, std::move(m_build->plan.graph), *m_build->plan.recipes, *m_executor,
-      m_build->stamps ? &*m_build->stamps : nullptr, events, run_options, task_base_environment());
+      m_io, std::move(m_build->plan.graph), *m_build->plan.recipes,
+      m_build->executor ? *m_build->executor : *m_executor,
+      m_build->stamps ? &*m_build->stamps : nullptr, events, run_options, std::move(environment));
   m_build->runqueue->start(
       [this](const runqueue::BuildSummary& summary) { finish_build(summary.success, summary); });
+}
+
+// The jobserver of the build in m_build: the client's make's, or one of our own with the
+// build's jobs. If it cannot be opened, the build still runs; inside make it then runs one task
+// at a time, as make itself does when it has no jobserver to offer.
+void Cooker::open_jobserver(std::optional<JobserverFds> client) {
+  auto& build = *m_build;
+  common::Result<std::unique_ptr<jobserver::TaskJobserver>> opened;
+  if (client) {
+    jobserver::MakeJobserver make{std::move(client->read), std::move(client->write), {}, {}};
+    if (build.request.make_jobserver) {
+      make.fifo = build.request.make_jobserver->fifo;
+      make.jobs = build.request.make_jobserver->jobs;
+    }
+    opened = jobserver::TaskJobserver::join(m_io, std::move(make), build.plan.jobs);
+  } else {
+    opened = jobserver::TaskJobserver::create(m_io, build.plan.jobs, m_task_jobserver_style,
+                                              m_info.builddir / k_jobserver_fifo);
+  }
+  if (!opened) {
+    send_log_message(build.events, "warning",
+                     fmt::format("jobserver: {}{}", opened.error().message,
+                                 client ? ": running one task at a time" : ""));
+    if (client) {
+      build.plan.jobs = 1;
+    }
+    return;
+  }
+  build.jobserver = std::move(*opened);
+  build.executor =
+      std::make_unique<exec::FdLendingExecutor>(*m_executor, build.jobserver->task_fds());
 }
 
 void Cooker::finish_build(bool success, const runqueue::BuildSummary& summary) {

@@ -5,6 +5,7 @@
 #include "common/protocol.h"
 #include "server/build_plan.h"
 #include "server/exec/executor.h"
+#include "server/jobserver/make_version.h"
 #include "server/metadata/configuration.h"
 #include "server/parsed_metadata.h"
 #include "server/runqueue/runqueue.h"
@@ -39,6 +40,8 @@ public:
 
   /// Run tasks with `executor` from now on. Called once, before the first build.
   void set_executor(std::unique_ptr<exec::Executor> executor) { m_executor = std::move(executor); }
+  /// Offer builds' own jobservers to tasks in `style` (the host's make decides). Default: pipe.
+  void set_task_jobserver_style(jobserver::Style style) { m_task_jobserver_style = style; }
   /// Execute `command` for `session` and reply to it (command.cc holds the table).
   void execute(UiSession& session, const common::protocol::Command& command);
   /// The session is gone: cancel its build, drop its queued ones.
@@ -76,6 +79,7 @@ private:
   /// "waiting for the build of TARGETS started by pid N", for a build that has to queue.
   std::string waiting_message() const;
   void start_build(UiSession& session, BuildRequest request);
+  void open_jobserver(std::optional<JobserverFds> client);
   void finish_build(bool success, const runqueue::BuildSummary& summary);
   void start_next();
 
@@ -84,6 +88,7 @@ private:
   std::function<void()> m_request_shutdown;
   std::function<void()> m_on_idle;
   std::unique_ptr<exec::Executor> m_executor;
+  jobserver::Style m_task_jobserver_style = jobserver::Style::pipe;
   MetadataCache m_metadata;
   std::unique_ptr<Build> m_build;
   std::deque<Queued> m_queue;

@@ -8,6 +8,7 @@
 #include "common/unix_socket.h"
 #include "server/exec/launcher_executor.h"
 #include "server/handshake.h"
+#include "server/jobserver/make_version.h"
 
 #include <boost/asio/post.hpp>
 #include <fmt/core.h>
@@ -78,6 +79,13 @@ common::Result<void> Daemon::start() {
     return fail(launcher.error());
   }
   m_cooker.set_executor(std::make_unique<exec::LauncherExecutor>(m_io, std::move(*launcher)));
+  // Once, before the loop runs: a few milliseconds of `make --version`.
+  auto make = jobserver::detect_make_version();
+  auto style = jobserver::style_for(make);
+  m_cooker.set_task_jobserver_style(style);
+  common::log::info("make on PATH: {}; tasks get the {} form of the jobserver",
+                    make ? fmt::format("GNU Make {}.{}", make->major, make->minor) : "none",
+                    style == jobserver::Style::fifo ? "fifo" : "pipe");
   // We hold the lock, so whatever socket file exists belongs to a dead server.
   ::unlink(m_options.paths.socket().c_str());
   auto listener = common::listen_unix(m_options.paths.socket());

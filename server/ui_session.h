@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <sys/types.h>
+#include <utility>
 
 namespace bbrun::server {
 
@@ -48,6 +49,9 @@ public:
   /// The client's pid, once it said hello; 0 before.
   pid_t client_pid() const { return m_client_pid; }
   void set_client_pid(pid_t pid) { m_client_pid = pid; }
+  /// Hand the client's make jobserver fds (if any) to its build, which closes them when it
+  /// ends; the session keeps none.
+  std::optional<JobserverFds> take_jobserver() { return std::exchange(m_jobserver, std::nullopt); }
 
 private:
   void read_more();
@@ -59,7 +63,7 @@ private:
   boost::asio::posix::stream_descriptor m_commands;
   LineWriter m_replies;
   LineWriter m_events;
-  std::optional<JobserverFds> m_jobserver; ///< the client's make jobserver, held while it lives
+  std::optional<JobserverFds> m_jobserver; ///< the client's make jobserver, until its build
   common::LineDecoder m_decoder;
   std::array<char, 65536> m_buffer{};
   pid_t m_client_pid = 0;

@@ -2,6 +2,7 @@
 // The task launcher process.
 #include "server/exec/launcher.h"
 
+#include "common/fd_passing.h"
 #include "server/exec/task_child.h"
 #include "server/exec/task_plan.h"
 
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <fcntl.h>
 #include <linux/close_range.h>
 #include <map>
 #include <poll.h>
@@ -27,6 +29,9 @@ namespace {
 
 constexpr int k_socket_fd = 3;
 constexpr int k_signal_fd = 4;
+constexpr int k_fd_socket_fd = 5;
+// Where launcher_main parks fds before putting them at the numbers above.
+constexpr int k_parking_fd = 16;
 
 // The launcher's whole state: its tasks by pid.
 class LauncherLoop {
@@ -65,8 +70,30 @@ private:
     }
   }
 
+  // The fds announced by a start frame; they are already waiting on the fd socket.
+  common::Result<std::vector<common::UniqueFd>> inherited_fds(const json& message) {
+    size_t count = message.value("fds", size_t{0});
+    if (count == 0) {
+      return std::vector<common::UniqueFd>{};
+    }
+    auto received = common::receive_fds(k_fd_socket_fd);
+    if (!received) {
+      return common::fail(received.error());
+    }
+    if (received->fds.size() != count) {
+      return common::fail(common::ErrorKind::protocol,
+                          "the task's fds did not come with its start message");
+    }
+    return std::move(received->fds);
+  }
+
   void start(const json& message) {
     auto id = message.value("id", -1);
+    auto fds = inherited_fds(message);
+    if (!fds) {
+      send({{"id", id}, {"error", fds.error().message}});
+      return;
+    }
     auto plan = plan_from_json(message.value("plan", json::object()));
     if (!plan) {
       send({{"id", id}, {"error", plan.error().message}});
@@ -82,7 +109,11 @@ private:
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      ::_exit(run_task_child(*plan));
+      std::vector<int> inherited;
+      for (const auto& fd : *fds) {
+        inherited.push_back(fd.get());
+      }
+      ::_exit(run_task_child(*plan, inherited));
     }
     ::setpgid(pid, pid);
     m_tasks[pid] = id;
@@ -123,13 +154,17 @@ private:
   std::map<pid_t, int64_t> m_tasks;
 };
 
-[[noreturn]] void launcher_main(int socket, pid_t cooker) {
+[[noreturn]] void launcher_main(int socket, int fd_socket, pid_t cooker) {
   // Die with the cooker, even if it is killed before it can close the socket.
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (::getppid() != cooker) {
     ::_exit(0);
   }
-  ::dup2(socket, k_socket_fd);
+  // Park both sockets above the fixed numbers first: either may sit on the other's number.
+  int parked_socket = ::fcntl(socket, F_DUPFD, k_parking_fd);
+  int parked_fd_socket = ::fcntl(fd_socket, F_DUPFD, k_parking_fd);
+  ::dup2(parked_socket, k_socket_fd);
+  ::dup2(parked_fd_socket, k_fd_socket_fd);
   // The cooker's signal handlers and ignored signals are not the launcher's.
   for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGPIPE}) {
     std::signal(sig, SIG_DFL);
@@ -140,8 +175,9 @@ private:
   ::sigprocmask(SIG_BLOCK, &child, nullptr);
   int signal_fd = ::signalfd(-1, &child, SFD_NONBLOCK);
   ::dup2(signal_fd, k_signal_fd);
-  // Nothing of the cooker's (lock, sockets, the event loop's fds) stays open here.
-  ::close_range(k_signal_fd + 1, ~0U, 0);
+  // Nothing of the cooker's (lock, sockets, the event loop's fds) stays open here. Received fds
+  // therefore get numbers above k_fd_socket_fd, as run_task_child needs.
+  ::close_range(k_fd_socket_fd + 1, ~0U, 0);
   LauncherLoop().run();
 }
 
@@ -189,15 +225,24 @@ common::Result<Launcher> start_launcher() {
   }
   common::UniqueFd ours(fds[0]);
   common::UniqueFd theirs(fds[1]);
+  if (::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) != 0) {
+    return common::fail(common::ErrorKind::io, common::errno_message("socketpair"));
+  }
+  common::UniqueFd our_fd_socket(fds[0]);
+  // The cooker's end never blocks: see LauncherExecutor::start.
+  if (auto nonblocking = common::set_nonblocking(our_fd_socket.get(), true); !nonblocking) {
+    return common::fail(nonblocking.error());
+  }
+  common::UniqueFd their_fd_socket(fds[1]);
   pid_t cooker = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     return common::fail(common::ErrorKind::io, common::errno_message("fork"));
   }
   if (pid == 0) {
-    launcher_main(theirs.get(), cooker);
+    launcher_main(theirs.get(), their_fd_socket.get(), cooker);
   }
-  return Launcher{std::move(ours), pid};
+  return Launcher{std::move(ours), std::move(our_fd_socket), pid};
 }
 
 } // namespace bbrun::server::exec

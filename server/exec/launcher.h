@@ -10,10 +10,18 @@
 //
 // Messages, each a 4-byte little-endian length and a JSON object, over a socketpair:
 //   cooker -> launcher  {"id": N, "plan": TaskPlan}       start a task
+//                       {"id": N, "plan": TaskPlan, "fds": K}   with K fds for the task to
+//                                                       inherit, sent just before as one
+//                                                       SCM_RIGHTS message on the fd socket
 //   launcher -> cooker  {"id": N, "pid": P}               it started, in process group P
 //                       {"id": N, "exit_code": C}         it ended ({"signal": S} if killed)
 //                       {"id": N, "error": "..."}         it could not be forked
-// The launcher exits when the cooker's end closes, killing the tasks it still runs.
+// The fd socket is a second socketpair (SOCK_SEQPACKET) that carries nothing but those fds: the
+// stream socket is written asynchronously, so fds could not be tied to a place in it. They are
+// sent before their frame is queued, so they are there when the launcher reads the frame. The
+// launcher closes its copies as soon as the task is forked: it never holds a client's jobserver
+// fds beyond that. The launcher exits when the cooker's end closes, killing the tasks it still
+// runs.
 #pragma once
 
 #include "common/result.h"
@@ -29,7 +37,8 @@
 namespace bbrun::server::exec {
 
 struct Launcher {
-  common::UniqueFd socket; ///< the cooker's end
+  common::UniqueFd socket;    ///< the cooker's end
+  common::UniqueFd fd_socket; ///< the cooker's end of the fd socket (non-blocking)
   pid_t pid = 0;
 };
 

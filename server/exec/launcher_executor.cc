@@ -2,6 +2,7 @@
 // Executor over the task launcher.
 #include "server/exec/launcher_executor.h"
 
+#include "common/fd_passing.h"
 #include "common/log.h"
 #include "server/exec/task_child.h"
 
@@ -15,7 +16,7 @@ namespace bbrun::server::exec {
 using nlohmann::json;
 
 LauncherExecutor::LauncherExecutor(boost::asio::io_context& io, Launcher launcher)
-    : m_launcher_pid(launcher.pid), m_socket(io),
+    : m_launcher_pid(launcher.pid), m_fd_socket(std::move(launcher.fd_socket)), m_socket(io),
       m_writer(io, common::UniqueFd(::dup(launcher.socket.get())),
                [this](const std::string& why) { launcher_died("cannot write to it: " + why); }) {
   m_socket.assign(launcher.socket.release());
@@ -35,8 +36,20 @@ common::Result<void> LauncherExecutor::start(uint32_t id, TaskPlan plan, Done do
   if (m_dead) {
     return common::fail(common::ErrorKind::io, "the task launcher is gone");
   }
+  json message{{"id", id}, {"plan", plan_to_json(plan)}};
+  if (!plan.inherited_fds.empty()) {
+    // Non-blocking: should the launcher ever fall hundreds of tasks behind, this task fails to
+    // start rather than the event loop stopping (and the launcher's replies with it).
+    auto sent =
+        common::send_fds(m_fd_socket.get(), static_cast<unsigned char>('F'), plan.inherited_fds);
+    if (!sent) {
+      return common::fail(common::ErrorKind::io,
+                          "cannot pass fds to the task launcher: " + sent.error().message);
+    }
+    message["fds"] = plan.inherited_fds.size();
+  }
   m_tasks[id] = Running{std::move(done), plan.log_dir, plan.task};
-  m_writer.write(encode_frame({{"id", id}, {"plan", plan_to_json(plan)}}));
+  m_writer.write(encode_frame(message));
   return {};
 }
 

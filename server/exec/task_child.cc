@@ -95,7 +95,7 @@ fs::path task_log_path(const fs::path& log_dir, std::string_view task, pid_t pid
   return log_dir / fmt::format("log.{}.{}", task, pid);
 }
 
-int run_task_child(const TaskPlan& plan) {
+int run_task_child(const TaskPlan& plan, std::span<const int> inherited) {
   ::umask(plan.umask);
   std::string error;
   for (const auto& dir : plan.cleandirs) {
@@ -124,9 +124,13 @@ int run_task_child(const TaskPlan& plan) {
     return setup_failed(error);
   }
   point_symlink(plan.log_dir / fmt::format("run.{}", plan.task), script);
+  // dup2 leaves the copies without CLOEXEC, so the task's shell and its makes keep them.
+  for (size_t i = 0; i < inherited.size(); ++i) {
+    ::dup2(inherited[i], k_first_inherited_fd + static_cast<int>(i));
+  }
   // Nothing the server holds (client pipes, the socket, databases, bbrun.lock) may reach the
   // task, whether or not it was opened with CLOEXEC.
-  ::close_range(3, ~0U, 0);
+  ::close_range(k_first_inherited_fd + static_cast<unsigned>(inherited.size()), ~0U, 0);
   if (!take_locks(plan.lockfiles, error)) {
     return setup_failed(error);
   }

@@ -25,6 +25,9 @@ struct TaskPlan {
   mode_t umask = 022;
   std::string script;                   ///< the complete /bin/sh script
   std::vector<std::string> environment; ///< "NAME=value" for execve
+  /// Fds the task inherits, at k_first_inherited_fd on (task_child.h). Not part of the JSON:
+  /// they travel to the launcher with SCM_RIGHTS, and must stay open until start() returns.
+  std::vector<int> inherited_fds;
 };
 
 /// The plan as JSON, to hand it to another process (the task launcher).

@@ -59,6 +59,10 @@ RunQueue::RunQueue(boost::asio::io_context& io, TaskGraph graph, const RecipeInd
 
 RunQueue::~RunQueue() {
   *m_alive = false;
+  if (m_options.slots != nullptr) {
+    m_options.slots->on_token({});
+    m_options.slots->want(0);
+  }
 }
 
 void RunQueue::set_state(State state) {
@@ -80,6 +84,12 @@ protocol::Json RunQueue::task_fields(TaskIndex index) const {
 
 void RunQueue::start(std::function<void(const BuildSummary&)> on_finished) {
   m_on_finished = std::move(on_finished);
+  if (m_options.slots != nullptr) {
+    m_options.slots->on_token([this] {
+      schedule();
+      maybe_finish();
+    });
+  }
   set_state(State::prepare);
   prepare();
   set_state(State::scene_init);
@@ -145,13 +155,29 @@ void RunQueue::prioritise() {
   std::make_heap(m_ready.begin(), m_ready.end(), by_priority());
 }
 
+// A task that starts a process needs a slot: the build's own, or a jobserver token. When none
+// is free, the pool reads tokens for the ready tasks, and each token that arrives brings us
+// back here, so it goes to the task on top of the heap at that moment.
 void RunQueue::schedule() {
   auto lower = by_priority();
   while (!m_stopping && !m_ready.empty() && m_running < m_options.jobs) {
+    bool needs_slot = m_options.slots != nullptr && !m_runs[m_ready.front()].decision.noexec &&
+                      !m_options.dry_run;
+    if (needs_slot && !m_options.slots->try_acquire()) {
+      break;
+    }
     std::pop_heap(m_ready.begin(), m_ready.end(), lower);
     TaskIndex next = m_ready.back();
     m_ready.pop_back();
+    size_t running = m_running;
     start_task(next);
+    if (needs_slot && m_running == running) {
+      m_options.slots->release(); // it failed before a process started
+    }
+  }
+  if (m_options.slots != nullptr) {
+    bool could_start = !m_stopping && m_running < m_options.jobs;
+    m_options.slots->want(could_start ? std::min(m_ready.size(), m_options.jobs - m_running) : 0);
   }
 }
 
@@ -195,6 +221,9 @@ void RunQueue::start_task(TaskIndex index) {
 
 void RunQueue::finish_task(TaskIndex index, const exec::TaskOutcome& outcome) {
   --m_running;
+  if (m_options.slots != nullptr) {
+    m_options.slots->release();
+  }
   if (outcome.status.success()) {
     complete_task(index);
   } else {
@@ -279,6 +308,9 @@ void RunQueue::skip_dependents(TaskIndex index) {
 
 void RunQueue::stop(StopMode mode) {
   m_stopping = true;
+  if (m_options.slots != nullptr) {
+    m_options.slots->want(0);
+  }
   if (mode == StopMode::terminate && m_running > 0) {
     m_executor.signal_all(SIGTERM);
     m_kill_timer.expires_after(k_kill_grace);

@@ -13,6 +13,7 @@
 #include "server/event_sink.h"
 #include "server/exec/executor.h"
 #include "server/runqueue/rerun_decision.h"
+#include "server/jobserver/token_pool.h"
 #include "server/runqueue/task_graph.h"
 #include "server/stamps/stamp_db.h"
 
@@ -38,6 +39,9 @@ struct RunOptions {
   bool keep_going = false;  ///< -k: run everything that does not depend on a failure
   bool dry_run = false;     ///< -n: go through the motions, run nothing, write no stamp
   stamps::SignatureSettings signatures;
+  /// Where the slot of each task beyond the first comes from (a jobserver); null: only `jobs`
+  /// limits. Must outlive the runqueue.
+  jobserver::TokenPool* slots = nullptr;
 };
 
 struct BuildSummary {

@@ -2,15 +2,14 @@
 // End to end: task ordering, parallelism, flags and options of the runqueue, with real tasks
 // that log when they start and end.
 #include "tests/integration/build_dir_fixture.h"
+#include "tests/testing/job_log.h"
 
 #include <fmt/core.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <csignal>
 #include <map>
-#include <sstream>
 #include <sys/wait.h>
 
 namespace bbrun::testing {
@@ -28,38 +27,12 @@ std::string timed_body(const std::string& label, double seconds) {
                      label, seconds);
 }
 
-struct Interval {
-  double start = 0;
-  double end = 0;
-};
-
 class RunqueueIntegrationTest : public BuildDirFixture {
 protected:
   std::map<std::string, Interval> intervals() const {
-    std::map<std::string, Interval> result;
-    std::istringstream log(read_file(builddir() / "times.log"));
-    std::string kind, label;
-    double time = 0;
-    while (log >> kind >> label >> time) {
-      (kind == "start" ? result[label].start : result[label].end) = time;
-    }
-    return result;
+    return read_job_log(builddir() / "times.log");
   }
-  // The most tasks that were running at one instant.
-  size_t peak_concurrency() const {
-    std::vector<std::pair<double, int>> edges;
-    for (const auto& [label, interval] : intervals()) {
-      edges.emplace_back(interval.start, 1);
-      edges.emplace_back(interval.end, -1);
-    }
-    std::sort(edges.begin(), edges.end());
-    int running = 0, peak = 0;
-    for (const auto& [time, delta] : edges) {
-      running += delta;
-      peak = std::max(peak, running);
-    }
-    return static_cast<size_t>(peak);
-  }
+  size_t peak_concurrency() const { return testing::peak_concurrency(builddir() / "times.log"); }
   // Recipes w0..w{n-1}, each one task sleeping `seconds`, and `all` depending on them.
   void add_wide_recipes(int count, double seconds) {
     std::string all_depends;

@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <optional>
+#include <poll.h>
 
 namespace bbrun::server::exec {
 namespace {
@@ -100,6 +101,30 @@ TEST_F(LauncherExecutorTest, LauncherAndItsTasksEndWithTheExecutor) {
   m_executor.reset();
   EXPECT_FALSE(testing::process_alive(m_launcher_pid));
   EXPECT_TRUE(testing::wait_until([task] { return !testing::process_alive(task); }));
+}
+
+TEST_F(LauncherExecutorTest, TaskInheritsFdsAtFixedNumbersAndNothingElse) {
+  // Given a pipe's two ends to inherit, the task should have them at 3 and 4 and no fd above,
+  // and once it ended neither it nor the launcher should hold the write end: our read sees
+  // end of file.
+  auto pipe = common::make_pipe();
+  ASSERT_TRUE(pipe);
+  auto task = plan("echo hi >&4; ls /proc/self/fd > fds.txt");
+  task.inherited_fds = {pipe->read.get(), pipe->write.get()};
+  ASSERT_TRUE(m_executor->start(1, task, [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  run_until_done();
+  ASSERT_TRUE(m_outcome);
+  EXPECT_EQ(m_outcome->status.exit_code, 0);
+  // ls itself opens the directory it lists, on the lowest free number: 5.
+  EXPECT_EQ(testing::read_file(m_temp.path() / "work/fds.txt"), "0\n1\n2\n3\n4\n5\n");
+  pipe->write.reset();
+  struct pollfd pfd {
+    pipe->read.get(), POLLIN, 0
+  };
+  ASSERT_EQ(::poll(&pfd, 1, 5000), 1);
+  auto text = common::read_all(pipe->read.get());
+  ASSERT_TRUE(text);
+  EXPECT_EQ(*text, "hi\n");
 }
 
 } // namespace

@@ -3,12 +3,14 @@
 #include "server/runqueue/runqueue.h"
 #include "tests/testing/event_recorder.h"
 #include "tests/testing/fake_executor.h"
+#include "tests/testing/process.h"
 #include "tests/testing/recipes.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <sys/ioctl.h>
 
 namespace bbrun::server::runqueue {
 namespace {
@@ -58,6 +60,8 @@ protected:
   std::unique_ptr<RecipeIndex> m_recipes;
   testing::FakeExecutor m_executor;
   testing::EventRecorder m_events;
+  common::Pipe m_jobserver;                     ///< for tests with a token pool
+  std::unique_ptr<jobserver::TokenPool> m_pool; ///< outlives the runqueue, as in the cooker
   std::unique_ptr<RunQueue> m_runqueue;
   std::optional<BuildSummary> m_summary;
 };
@@ -180,6 +184,49 @@ TEST_F(RunQueueTest, DeptaskLinksToTheProvidersTasks) {
   EXPECT_THAT(m_executor.started(), ElementsAre("libfoo:do_install"));
   m_executor.finish("libfoo:do_install");
   EXPECT_THAT(m_executor.running_labels(), ElementsAre("app:do_configure"));
+}
+
+TEST_F(RunQueueTest, EachTaskBeyondTheFirstWaitsForAJobserverToken) {
+  // Given three slots but an empty jobserver, we should start only the chain's head; a token
+  // should start one more task, and a task that ends should give its token back at once.
+  m_jobserver = std::move(common::make_pipe().value());
+  m_pool = std::move(
+      jobserver::TokenPool::open(m_io, m_jobserver.read.get(), m_jobserver.write.get()).value());
+  auto in_pipe = [this] {
+    int count = -1;
+    ::ioctl(m_jobserver.read.get(), FIONREAD, &count);
+    return count;
+  };
+  auto run_until_running = [this](size_t count) {
+    return testing::wait_until([&] {
+      m_io.restart();
+      m_io.run_for(std::chrono::milliseconds(5));
+      return m_executor.running() == count;
+    });
+  };
+  RunOptions options = run_options(3);
+  options.slots = m_pool.get();
+  start({make_recipe("r", k_chain_and_two)}, {{"r", "all"}}, options);
+  EXPECT_THAT(m_executor.started(), ElementsAre("r:do_a"));
+  ASSERT_TRUE(common::write_all(m_jobserver.write.get(), "+"));
+  ASSERT_TRUE(run_until_running(2));
+  EXPECT_EQ(in_pipe(), 0);
+  m_executor.finish("r:do_a");
+  EXPECT_EQ(in_pipe(), 1);
+  ASSERT_TRUE(run_until_running(2));
+  EXPECT_EQ(in_pipe(), 0);
+  EXPECT_EQ(m_executor.peak(), 2u);
+  ASSERT_TRUE(testing::wait_until([&] {
+    if (m_executor.running() > 0) {
+      m_executor.finish(m_executor.running_labels().front());
+    }
+    m_io.restart();
+    m_io.run_for(std::chrono::milliseconds(5));
+    return m_summary.has_value();
+  }));
+  EXPECT_TRUE(m_summary->success);
+  EXPECT_EQ(in_pipe(), 1);
+  EXPECT_EQ(m_pool->in_use(), 0u);
 }
 
 } // namespace
