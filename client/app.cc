@@ -60,13 +60,16 @@ int show_status(const common::BuildDirPaths& paths) {
   }
   double timeout = status->value("idle_timeout", 0.0);
   size_t queued = status->value("queued", size_t{0});
-  fmt::print("Server pid {} for {}\n  uptime {:.1f}s, idle timeout {}, {} builds served{}{}\n",
+  fmt::print("Server pid {} for {}\n  uptime {:.1f}s, idle timeout {}, {} builds served{}{}\n"
+             "  {} recipes cached, {:.1f} MiB resident\n",
              status->value("pid", 0), paths.builddir.string(), status->value("uptime", 0.0),
              timeout < 0 ? std::string("never") : fmt::format("{}s", timeout),
              status->value("builds_served", 0),
              status->value("building", false) ? ", building now" : "",
              queued == 0 ? std::string()
-                         : fmt::format(", {} build{} waiting", queued, queued == 1 ? "" : "s"));
+                         : fmt::format(", {} build{} waiting", queued, queued == 1 ? "" : "s"),
+             status->value("recipes_cached", 0),
+             static_cast<double>(status->value("memory", size_t{0})) / (1024.0 * 1024.0));
   return k_exit_ok;
 }
 

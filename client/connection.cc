@@ -3,11 +3,14 @@
 #include "client/connection.h"
 
 #include "client/server_launcher.h"
+#include "common/build_id.h"
 #include "common/fd_passing.h"
 #include "common/unix_socket.h"
 
 #include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstdio>
 #include <poll.h>
 #include <thread>
 #include <unistd.h>
@@ -57,6 +60,36 @@ common::Result<common::UniqueFd> connect_or_start(const common::BuildDirPaths& p
 common::Result<Connection> Connection::open(const common::BuildDirPaths& paths, StartServer start,
                                             std::optional<double> idle_timeout,
                                             const MakeJobserver* jobserver) {
+  std::string server_build;
+  auto connection = connect(paths, start, idle_timeout, jobserver, server_build);
+  if (!connection || start == StartServer::never) {
+    return connection;
+  }
+  std::string ours = common::executable_build_id(server_executable());
+  if (ours.empty() || server_build.empty() || ours == server_build) {
+    return connection;
+  }
+  // A server from another build (an upgrade, a rebuild): let it finish what it is doing, then
+  // replace it, as Bazel's client does with a server of another version.
+  std::fprintf(stderr, "NOTE: the server for %s runs another build of bbrun; it will exit once "
+                       "idle and a new one start\n",
+               paths.builddir.c_str());
+  int old_pid = connection->server_pid();
+  if (auto asked = connection->call(protocol::command::shutdown); !asked) {
+    return fail(asked.error());
+  }
+  *connection = Connection();
+  while (old_pid > 0 && (::kill(old_pid, 0) == 0 || errno == EPERM)) {
+    std::this_thread::sleep_for(k_retry_pause);
+  }
+  return connect(paths, start, idle_timeout, jobserver, server_build);
+}
+
+common::Result<Connection> Connection::connect(const common::BuildDirPaths& paths,
+                                               StartServer start,
+                                               std::optional<double> idle_timeout,
+                                               const MakeJobserver* jobserver,
+                                               std::string& server_build) {
   auto socket = connect_or_start(paths, start, idle_timeout);
   if (!socket) {
     return fail(socket.error());
@@ -73,6 +106,7 @@ common::Result<Connection> Connection::open(const common::BuildDirPaths& paths, 
     return fail(hello.error());
   }
   connection.m_server_pid = hello->value("pid", 0);
+  server_build = hello->value("build_id", "");
   return connection;
 }
 

@@ -22,8 +22,10 @@ class Connection {
 public:
   /// Connect to the server of `paths`, starting one (with `idle_timeout`) when none runs and
   /// `start` allows, then do the fd handshake and `hello`; with `jobserver`, its two fds go
-  /// along (N = 5). Fails with ErrorKind::transient when no server runs and `start` is never;
-  /// other failures mean no server could be reached.
+  /// along (N = 5). When `start` allows and the server runs another build of bbrun-server than
+  /// the one this client would start, it is asked to exit once idle and replaced. Fails with
+  /// ErrorKind::transient when no server runs and `start` is never; other failures mean no
+  /// server could be reached.
   static common::Result<Connection> open(const common::BuildDirPaths& paths, StartServer start,
                                          std::optional<double> idle_timeout,
                                          const MakeJobserver* jobserver = nullptr);
@@ -42,6 +44,11 @@ public:
 
 private:
   Connection() = default;
+  /// Connect, hand over the pipes and say hello; the server's build id goes to `server_build`.
+  static common::Result<Connection> connect(const common::BuildDirPaths& paths, StartServer start,
+                                            std::optional<double> idle_timeout,
+                                            const MakeJobserver* jobserver,
+                                            std::string& server_build);
   common::Result<void> hand_over_pipes(int socket, const MakeJobserver* jobserver);
   common::Result<std::string> read_line(int fd, common::LineDecoder& decoder,
                                         std::deque<std::string>& pending, int timeout_ms);

@@ -25,7 +25,9 @@ namespace {
 constexpr int k_ready_fd = 3;
 constexpr int k_ready_timeout_ms = 30000;
 
-// bbrun-server next to this executable (the build tree and an installation alike).
+} // namespace
+
+// Next to this executable: the build tree and an installation alike.
 std::string server_executable() {
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -35,6 +37,8 @@ std::string server_executable() {
   }
   return "bbrun-server";
 }
+
+namespace {
 
 // In the grandchild: set up stdio and fds, then exec. Never returns.
 [[noreturn]] void exec_server(const std::vector<std::string>& argv, const std::string& log,

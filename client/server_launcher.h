@@ -9,6 +9,9 @@
 
 namespace bbrun::client {
 
+/// The bbrun-server this client starts: the one next to its own executable, else from PATH.
+std::string server_executable();
+
 /// Start `bbrun-server` for `paths` in its own session, stdin from /dev/null and stdout/stderr
 /// appended to the server log, with no fd of ours but its readiness pipe (so a server started
 /// from inside make never holds make's jobserver fds). Wait until it listens. Fails with

@@ -2,6 +2,7 @@
 // The cooker: commands, parsing, and the build queue.
 #include "server/cooker.h"
 
+#include "common/build_id.h"
 #include "common/log.h"
 #include "server/exec/fd_lending_executor.h"
 #include "server/exec/task_child.h"
@@ -11,6 +12,7 @@
 #include <boost/asio/post.hpp>
 #include <fmt/core.h>
 
+#include <cstdio>
 #include <unistd.h>
 
 #include "bbrun_config.h"
@@ -41,6 +43,30 @@ public:
 private:
   UiSession* m_session;
 };
+
+void send_build_completed(EventSink& events, bool success, const runqueue::BuildSummary& summary) {
+  Json fields{{"success", success},
+              {"attempted", summary.attempted},
+              {"up_to_date", summary.up_to_date},
+              {"ran", summary.ran},
+              {"failed", summary.failed},
+              {"failed_tasks", summary.failed_tasks}};
+  events.send_event(protocol::make_event(protocol::event::build_completed, fields));
+}
+
+// This process's resident memory in bytes (0 if /proc cannot tell).
+size_t resident_bytes() {
+  std::FILE* statm = std::fopen("/proc/self/statm", "r");
+  unsigned long size = 0;
+  unsigned long resident = 0;
+  if (statm != nullptr) {
+    if (std::fscanf(statm, "%lu %lu", &size, &resident) != 2) {
+      resident = 0;
+    }
+    std::fclose(statm);
+  }
+  return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+}
 
 // The environment tasks start from: what a shell needs, nothing of the server's own state.
 std::vector<std::string> task_base_environment() {
@@ -92,8 +118,11 @@ Json Cooker::cmd_hello(UiSession& session, const Json& args) {
                                              version, protocol::k_version));
   }
   session.set_client_pid(args[0].value("pid", 0));
-  return protocol::ok_reply(
-      {{"protocol", protocol::k_version}, {"version", BBRUN_VERSION}, {"pid", ::getpid()}});
+  static const std::string k_build_id = common::executable_build_id("/proc/self/exe");
+  return protocol::ok_reply({{"protocol", protocol::k_version},
+                             {"version", BBRUN_VERSION},
+                             {"build_id", k_build_id},
+                             {"pid", ::getpid()}});
 }
 
 Json Cooker::cmd_status(UiSession&, const Json&) {
@@ -103,7 +132,9 @@ Json Cooker::cmd_status(UiSession&, const Json&) {
               {"idle_timeout", m_info.idle_timeout},
               {"builds_served", m_builds_served},
               {"building", m_build != nullptr},
-              {"queued", m_queue.size()}};
+              {"queued", m_queue.size()},
+              {"recipes_cached", m_metadata.cached_recipes()},
+              {"memory", resident_bytes()}};
   return protocol::ok_reply(std::move(status));
 }
 
@@ -132,6 +163,12 @@ Json Cooker::cmd_build(UiSession& session, const Json& args) {
   }
   if (m_on_idle) {
     return protocol::error_reply("the server is shutting down");
+  }
+  if (request->dry_run) {
+    boost::asio::post(m_io, [this, &session, request = std::move(*request)]() mutable {
+      start_dry_run(session, std::move(request));
+    });
+    return protocol::ok_reply({{"queued", false}});
   }
   if (busy()) {
     if (request->no_wait) {
@@ -227,14 +264,41 @@ void Cooker::open_jobserver(std::optional<JobserverFds> client) {
       std::make_unique<exec::FdLendingExecutor>(*m_executor, build.jobserver->task_fds());
 }
 
+void Cooker::start_dry_run(UiSession& session, BuildRequest request) {
+  auto build = std::make_shared<Build>(&session, std::move(request));
+  m_dry_runs.push_back(build);
+  auto done = [this, build = build.get()](bool success, const runqueue::BuildSummary& summary) {
+    send_build_completed(build->events, success, summary);
+    ++m_builds_served;
+    // Destroy after this call returns: we may be inside the runqueue's own callback.
+    boost::asio::post(m_io, [this, build] {
+      std::erase_if(m_dry_runs, [build](const auto& run) { return run.get() == build; });
+    });
+  };
+  auto plan = plan_build(m_metadata, build->request, build->events);
+  if (!plan) {
+    send_log_message(build->events, "error", plan.error().describe());
+    done(false, {});
+    return;
+  }
+  build->plan = std::move(*plan);
+  build->stamps = open_stamps(build->plan, build->events);
+  runqueue::RunOptions run_options{build->plan.jobs,
+                                   forced_tasks(build->plan, build->request),
+                                   build->request.keep_going,
+                                   true,
+                                   std::move(build->plan.signatures),
+                                   nullptr};
+  build->runqueue = std::make_unique<runqueue::RunQueue>(
+      m_io, std::move(build->plan.graph), *build->plan.recipes, *m_executor,
+      build->stamps ? &*build->stamps : nullptr, build->events, run_options,
+      std::vector<std::string>{});
+  build->runqueue->start(
+      [done](const runqueue::BuildSummary& summary) { done(summary.success, summary); });
+}
+
 void Cooker::finish_build(bool success, const runqueue::BuildSummary& summary) {
-  Json fields{{"success", success},
-              {"attempted", summary.attempted},
-              {"up_to_date", summary.up_to_date},
-              {"ran", summary.ran},
-              {"failed", summary.failed},
-              {"failed_tasks", summary.failed_tasks}};
-  m_build->events.send_event(protocol::make_event(protocol::event::build_completed, fields));
+  send_build_completed(m_build->events, success, summary);
   ++m_builds_served;
   // Destroy after this call returns: we may be inside the runqueue's own callback.
   boost::asio::post(m_io,
@@ -259,6 +323,12 @@ void Cooker::start_next() {
 
 void Cooker::session_closed(UiSession& session) {
   std::erase_if(m_queue, [&session](const Queued& queued) { return queued.session == &session; });
+  for (const auto& run : m_dry_runs) {
+    if (run->session == &session) {
+      run->session = nullptr;
+      run->events.detach();
+    }
+  }
   if (m_build && m_build->session == &session) {
     m_build->session = nullptr;
     m_build->events.detach();

@@ -79,6 +79,8 @@ private:
   /// "waiting for the build of TARGETS started by pid N", for a build that has to queue.
   std::string waiting_message() const;
   void start_build(UiSession& session, BuildRequest request);
+  /// A dry run (-n) writes and runs nothing, so it starts at once, beside any build.
+  void start_dry_run(UiSession& session, BuildRequest request);
   void open_jobserver(std::optional<JobserverFds> client);
   void finish_build(bool success, const runqueue::BuildSummary& summary);
   void start_next();
@@ -92,6 +94,7 @@ private:
   MetadataCache m_metadata;
   std::unique_ptr<Build> m_build;
   std::deque<Queued> m_queue;
+  std::vector<std::shared_ptr<Build>> m_dry_runs;
   size_t m_builds_served = 0;
 };
 

@@ -4,6 +4,7 @@
 
 #include "common/fd_passing.h"
 #include "common/log.h"
+#include "server/log_rotation.h"
 #include "common/protocol.h"
 #include "common/unix_socket.h"
 #include "server/exec/launcher_executor.h"
@@ -117,6 +118,7 @@ void Daemon::accept_next() {
       return;
     }
     if (!ec) {
+      rotate_log_if_large(m_options.paths.log());
       receive_handshake(std::make_shared<stream_protocol::socket>(std::move(s)));
     } else {
       common::log::warning("accept: {}", ec.message());

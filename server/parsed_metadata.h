@@ -36,6 +36,9 @@ public:
   /// `errors`.
   common::Result<std::shared_ptr<const ParsedMetadata>> parse(EventSink& events);
 
+  /// How many parsed recipes are kept for the next command.
+  size_t cached_recipes() const { return m_last ? m_last->recipes.size() : 0; }
+
 private:
   /// The last result's configuration, with its recipe files found again, if none of its files
   /// changed.

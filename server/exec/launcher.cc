@@ -123,6 +123,9 @@ private:
   void reap() {
     struct signalfd_siginfo info {};
     while (::read(k_signal_fd, &info, sizeof info) == sizeof info) {
+      if (info.ssi_signo == SIGTERM) {
+        shut_down(); // the cooker died (our parent-death signal) or we are asked to go
+      }
     }
     int status = 0;
     pid_t pid;
@@ -155,8 +158,9 @@ private:
 };
 
 [[noreturn]] void launcher_main(int socket, int fd_socket, pid_t cooker) {
-  // Die with the cooker, even if it is killed before it can close the socket.
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Hear of the cooker's death even if it is killed before it can close the socket, as a
+  // SIGTERM read from the signalfd: the tasks still running are then killed, not orphaned.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (::getppid() != cooker) {
     ::_exit(0);
   }
@@ -172,6 +176,7 @@ private:
   sigset_t child;
   sigemptyset(&child);
   sigaddset(&child, SIGCHLD);
+  sigaddset(&child, SIGTERM);
   ::sigprocmask(SIG_BLOCK, &child, nullptr);
   int signal_fd = ::signalfd(-1, &child, SFD_NONBLOCK);
   ::dup2(signal_fd, k_signal_fd);
