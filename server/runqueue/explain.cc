@@ -180,7 +180,8 @@ std::vector<std::string> reasons_for(const TaskGraph& graph, const RecipeIndex& 
   }
   std::vector<std::string> out;
   if (decision.reason == RerunReason::unfinished) {
-    out.push_back("its last run did not succeed (it failed or was stopped)");
+    out.push_back("its last run did not succeed (it failed, or a build that was to run it "
+                  "stopped first)");
   }
   if (decision.stamp->signature == decision.signature) {
     return out;

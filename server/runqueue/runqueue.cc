@@ -118,7 +118,28 @@ void RunQueue::prepare() {
   }
   m_summary.attempted = m_runs.size();
   m_summary.up_to_date = m_runs.size() - m_to_run;
+  forget_stamps_of_tasks_to_run();
   prioritise();
+}
+
+// The outputs of every task that runs are about to change: until it succeeds again it is not
+// up to date, whatever happens to this build. One transaction for all of them, before the
+// first starts, rather than one per task.
+void RunQueue::forget_stamps_of_tasks_to_run() {
+  if (!m_stamps || m_options.dry_run) {
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> tasks;
+  for (TaskIndex index = 0; index < m_runs.size(); ++index) {
+    const auto& decision = m_runs[index].decision;
+    if (decision.runs() && decision.stamp && decision.stamp->complete) {
+      const auto& node = m_graph.nodes[index];
+      tasks.emplace_back(m_recipes[node.recipe].file.string(), node.task);
+    }
+  }
+  if (auto forgotten = m_stamps->forget(tasks); !forgotten) {
+    common::log::warning("{}", forgotten.error().message);
+  }
 }
 
 // Priority = the time from this task's start to the end of the longest chain of tasks still
@@ -201,10 +222,6 @@ void RunQueue::start_task(TaskIndex index) {
     m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
     fail_task(index, plan.error().describe(), {});
     return;
-  }
-  if (run.decision.stamp && m_stamps) {
-    // The task's outputs are about to change: until it succeeds again it is not up to date.
-    (void)m_stamps->forget(recipe.file.string(), node.task);
   }
   run.status = Status::running;
   ++m_running;

@@ -85,6 +85,7 @@ private:
   }
   void set_state(State state);
   void prepare();
+  void forget_stamps_of_tasks_to_run();
   void prioritise();
   void schedule();
   void start_task(TaskIndex index);

@@ -222,12 +222,18 @@ common::Result<void> StampDb::record(std::string_view recipe, std::string_view t
   return {};
 }
 
-common::Result<void> StampDb::forget(std::string_view recipe, std::string_view task) {
-  bind_key(m_incomplete, recipe, task);
-  int rc = sqlite3_step(m_incomplete);
-  sqlite3_reset(m_incomplete);
-  if (rc != SQLITE_DONE) {
-    return fail(ErrorKind::io, sqlite_message(m_db, "forget stamp"));
+common::Result<void>
+StampDb::forget(const std::vector<std::pair<std::string, std::string>>& tasks) {
+  bool ok = sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
+  for (size_t i = 0; ok && i < tasks.size(); ++i) {
+    bind_key(m_incomplete, tasks[i].first, tasks[i].second);
+    ok = sqlite3_step(m_incomplete) == SQLITE_DONE;
+    sqlite3_reset(m_incomplete);
+  }
+  if (!ok || sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    auto message = sqlite_message(m_db, "forget stamps");
+    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return fail(ErrorKind::io, message);
   }
   return {};
 }

@@ -25,6 +25,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -60,8 +62,9 @@ public:
   common::Result<void> record(std::string_view recipe, std::string_view task,
                               std::string_view signature, double started, double duration,
                               std::string_view inputs);
-  /// Mark a task incomplete (it is running now): it is no longer up to date.
-  common::Result<void> forget(std::string_view recipe, std::string_view task);
+  /// Mark tasks (recipe, task) incomplete, in one transaction: they are about to run, so they
+  /// are no longer up to date.
+  common::Result<void> forget(const std::vector<std::pair<std::string, std::string>>& tasks);
 
   const std::filesystem::path& path() const { return m_path; }
 

@@ -51,7 +51,7 @@ TEST(StampDbTest, RecordsAndForgetsRuns) {
   EXPECT_EQ(db->inputs("r.bb", "do_a"), "{\"in\":1}");
   EXPECT_EQ(db->durations().at(StampDb::task_key("r.bb", "do_b")), 2.5);
 
-  ASSERT_TRUE(db->forget("r.bb", "do_a"));
+  ASSERT_TRUE(db->forget({{"r.bb", "do_a"}}));
   EXPECT_FALSE(db->stamps().at(StampDb::task_key("r.bb", "do_a")).complete)
       << "a task that started again is not done";
   EXPECT_EQ(db->inputs("r.bb", "do_a"), "{\"in\":1}") << "the last success stays to compare";
