@@ -63,15 +63,14 @@ void add_query_options(CLI::App& app, Options& options, ActionOptions& actions) 
       app.add_flag("-g,--graphviz")->description("write task-depends.dot for the TARGETs"),
       Action::graph);
   actions.choices.emplace_back(
-      app.add_flag("--explain")->description(
-          "for each task of the TARGETs that would run, say why it would"),
+      app.add_flag("--explain")
+          ->description("for each task of the TARGETs that would run, say why it would"),
       Action::explain);
-  actions.choices.emplace_back(
-      app.add_option("-S,--signature-handler", options.signature_handler,
-                     "the same as --explain (BitBake's spelling)")
-          ->check(CLI::IsMember({"printdiff"}).description(""))
-          ->type_name("printdiff"),
-      Action::explain);
+  actions.choices.emplace_back(app.add_option("-S,--signature-handler", options.signature_handler,
+                                              "the same as --explain (BitBake's spelling)")
+                                   ->check(CLI::IsMember({"printdiff"}).description(""))
+                                   ->type_name("printdiff"),
+                               Action::explain);
   app.add_option("-r,--recipe", options.recipe, "the recipe for --getvar")->type_name("RECIPE");
   app.add_option("--flag", options.flag, "print the flag FLAG of the --getvar variable")
       ->type_name("FLAG");
@@ -109,7 +108,8 @@ void add_ui_options(CLI::App& app, Options& options) {
       ->transform(CLI::CheckedTransformer(modes, CLI::ignore_case).description(""))
       ->type_name("MODE");
   app.add_flag_function(
-      "-q,--quiet", [&options](int64_t) { options.verbosity = -1; }, "show only warnings and errors");
+      "-q,--quiet", [&options](int64_t) { options.verbosity = -1; },
+      "show only warnings and errors");
   app.add_flag_function(
       "-v,--verbose", [&options](int64_t) { options.verbosity = std::max(options.verbosity, 1); },
       "show more (every task, also in fancy mode)");

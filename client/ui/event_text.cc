@@ -21,12 +21,9 @@ std::string plural(size_t count, std::string_view noun) {
 }
 
 Level level_named(const std::string& name) {
-  static const std::map<std::string, Level, std::less<>> k_levels{{"debug", Level::debug},
-                                                                  {"verbose", Level::verbose},
-                                                                  {"note", Level::note},
-                                                                  {"plain", Level::plain},
-                                                                  {"warning", Level::warning},
-                                                                  {"error", Level::error}};
+  static const std::map<std::string, Level, std::less<>> k_levels{
+      {"debug", Level::debug}, {"verbose", Level::verbose}, {"note", Level::note},
+      {"plain", Level::plain}, {"warning", Level::warning}, {"error", Level::error}};
   auto it = k_levels.find(name);
   return it == k_levels.end() ? Level::note : it->second;
 }
@@ -87,8 +84,8 @@ std::vector<Line> EventText::interrupted(int count) const {
 
 void EventText::add(std::vector<Line>& lines, Level level, std::string text, LineKind kind) const {
   static const std::map<Level, int> k_least_verbosity{
-      {Level::debug, 2},    {Level::verbose, 1},  {Level::note, 0},   {Level::plain, 0},
-      {Level::detail, -1},  {Level::warning, -1}, {Level::error, -1}};
+      {Level::debug, 2},   {Level::verbose, 1},  {Level::note, 0},  {Level::plain, 0},
+      {Level::detail, -1}, {Level::warning, -1}, {Level::error, -1}};
   if (m_verbosity >= k_least_verbosity.at(level)) {
     lines.push_back({level, std::move(text), kind});
   }
@@ -132,7 +129,8 @@ void EventText::task_completed(const Json& event, std::vector<Line>& lines) {
 }
 
 void EventText::task_skipped(const Json& event, std::vector<Line>& lines) {
-  add(lines, Level::note, fmt::format("{}: Skipped: {}", task_label(event), event.value("reason", "")));
+  add(lines, Level::note,
+      fmt::format("{}: Skipped: {}", task_label(event), event.value("reason", "")));
 }
 
 void EventText::task_failed(const Json& event, std::vector<Line>& lines) {
@@ -175,7 +173,8 @@ void EventText::build_completed(const Json& event, std::vector<Line>& lines) {
   }
   auto failed_tasks = event.value("failed_tasks", Json::array());
   if (!failed_tasks.empty()) {
-    add(lines, Level::detail, fmt::format("Summary: {} failed:", plural(failed_tasks.size(), "task")));
+    add(lines, Level::detail,
+        fmt::format("Summary: {} failed:", plural(failed_tasks.size(), "task")));
     for (const auto& task : failed_tasks) {
       add(lines, Level::detail, "  " + task.get<std::string>());
     }

@@ -59,8 +59,7 @@ bool LiveStatus::update(const Json& event) {
     m_running.push_back({task_label(event), time});
   } else if (type == protocol::event::task_completed || type == protocol::event::task_failed) {
     task_ended(event);
-  } else if (type == protocol::event::parse_completed ||
-             type == protocol::event::build_completed) {
+  } else if (type == protocol::event::parse_completed || type == protocol::event::build_completed) {
     *this = LiveStatus();
   } else {
     return false;
@@ -70,8 +69,9 @@ bool LiveStatus::update(const Json& event) {
 
 void LiveStatus::task_ended(const Json& event) {
   ++m_tasks_ended;
-  auto it = std::find_if(m_running.begin(), m_running.end(),
-                         [label = task_label(event)](const auto& task) { return task.label == label; });
+  auto it =
+      std::find_if(m_running.begin(), m_running.end(),
+                   [label = task_label(event)](const auto& task) { return task.label == label; });
   if (it != m_running.end()) {
     m_running.erase(it);
   }
@@ -107,7 +107,8 @@ std::vector<std::string> LiveStatus::lines(double now, TerminalSize size) const 
         fmt::format("  {:>6}  {}", format_elapsed(now - task.started), task.label), width));
   }
   if (shown < m_running.size()) {
-    lines.push_back(fit_to_width(fmt::format("  ... and {} more", m_running.size() - shown), width));
+    lines.push_back(
+        fit_to_width(fmt::format("  ... and {} more", m_running.size() - shown), width));
   }
   return lines;
 }

@@ -64,10 +64,13 @@ TEST_F(FancyUiIntegrationTest, FooterIsDrawnUpdatedAndGoneAtTheEnd) {
   auto session = start("gated");
   bool held = false;
   std::string screen = session->wait_for(
-      [](const std::string& s) { return has(s, "Running tasks (1 of 3)") && has(s, "gated:do_first"); },
+      [](const std::string& s) {
+        return has(s, "Running tasks (1 of 3)") && has(s, "gated:do_first");
+      },
       held);
   ASSERT_TRUE(held) << screen;
-  screen = session->wait_for([](const std::string& s) { return has(s, "1s  gated:do_first"); }, held);
+  screen =
+      session->wait_for([](const std::string& s) { return has(s, "1s  gated:do_first"); }, held);
   ASSERT_TRUE(held) << "the elapsed time should advance:\n" << screen;
 
   open_gate("open-first");
@@ -105,8 +108,8 @@ TEST_F(FancyUiIntegrationTest, CtrlCTwiceStopsTheTasksAndRemovesTheFooter) {
   ASSERT_TRUE(held) << screen;
 
   session->send_key("C-c");
-  screen = session->wait_for([](const std::string& s) { return has(s, "Press Ctrl-C again"); },
-                             held);
+  screen =
+      session->wait_for([](const std::string& s) { return has(s, "Press Ctrl-C again"); }, held);
   ASSERT_TRUE(held) << screen;
   EXPECT_THAT(screen, HasSubstr("Running tasks (1 of 3)"));
 

@@ -17,15 +17,15 @@ constexpr auto k_poll_interval = std::chrono::milliseconds(50);
 
 } // namespace
 
-TmuxSession::TmuxSession(const std::filesystem::path& dir, const std::string& command,
-                         int columns, int rows)
+TmuxSession::TmuxSession(const std::filesystem::path& dir, const std::string& command, int columns,
+                         int rows)
     : m_socket(dir / "tmux.sock") {
   // The shell survives the Ctrl-C meant for the command (a trap, unlike an ignored signal, is
   // not inherited), reports how the command ended, and keeps the terminal open.
   std::string wrapped = "trap : INT; " + command + "; echo \"[exit $?]\"; exec sleep 600";
   int status = -1;
-  tmux({"new-session", "-d", "-x", std::to_string(columns), "-y", std::to_string(rows), "sh",
-        "-c", wrapped},
+  tmux({"new-session", "-d", "-x", std::to_string(columns), "-y", std::to_string(rows), "sh", "-c",
+        wrapped},
        &status);
   m_started = status == 0;
 }

@@ -15,8 +15,7 @@ public:
   /// Run the shell command line `command` in a `columns` x `rows` terminal of a tmux server
   /// whose socket lives in `dir`. When the command ends, "[exit STATUS]" is printed after it and
   /// the terminal stays, so its last screen can be read.
-  TmuxSession(const std::filesystem::path& dir, const std::string& command, int columns,
-              int rows);
+  TmuxSession(const std::filesystem::path& dir, const std::string& command, int columns, int rows);
   /// Kills the tmux server and what still runs in it.
   ~TmuxSession();
   TmuxSession(const TmuxSession&) = delete;

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The fancy renderer on a fixed-size virtual terminal with a clock the test moves.
 #include "client/ui/renderer.h"
-
 #include "tests/testing/captured_output.h"
 #include "tests/testing/virtual_screen.h"
 
@@ -55,7 +54,7 @@ TEST_F(FancyRendererTest, FooterFollowsTheRunningTasksAndTheirElapsedTime) {
   advance(2);
   EXPECT_EQ(m_screen.text(), "Running tasks (2 of 3) [" + std::string(34, ' ') + "]\n" +
                                  "      2s  a:do_compile\n"
-                             "      2s  b:do_compile\n");
+                                 "      2s  b:do_compile\n");
 }
 
 TEST_F(FancyRendererTest, MessagesScrollAboveTheFooterAndTaskLinesStayInIt) {

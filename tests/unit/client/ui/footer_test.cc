@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The footer redrawn in place, read back through a virtual screen.
 #include "client/ui/footer.h"
-
 #include "tests/testing/captured_output.h"
 #include "tests/testing/virtual_screen.h"
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The footer's contents, worked out from events.
 #include "client/ui/live_status.h"
-
 #include "client/ui/progress_text.h"
 
 #include <gmock/gmock.h>

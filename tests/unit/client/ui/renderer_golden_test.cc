@@ -3,15 +3,14 @@
 // and must print exactly the golden files next to them. BBRUN_UPDATE_GOLDEN=1 rewrites the
 // golden files instead (tests/data/ui/README.md).
 #include "client/ui/renderer.h"
-
 #include "tests/testing/captured_output.h"
 #include "tests/testing/temp_dir.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
-#include <algorithm>
 
 namespace bbrun::client::ui {
 namespace {
@@ -36,8 +35,7 @@ std::vector<Mode> modes() {
           {"json", [](std::FILE* out) { return make_json_renderer(out, stderr); }}};
 }
 
-class RendererGoldenTest
-    : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
+class RendererGoldenTest : public ::testing::TestWithParam<std::tuple<std::string, std::string>> {};
 
 TEST_P(RendererGoldenTest, OutputMatchesTheGoldenFile) {
   // Given a recorded stream, the renderer should print exactly what the golden file holds.
@@ -46,7 +44,8 @@ TEST_P(RendererGoldenTest, OutputMatchesTheGoldenFile) {
   ASSERT_TRUE(events) << "no recorded stream " << stream;
   testing::CapturedOutput out;
   auto all = modes();
-  auto mode = std::find_if(all.begin(), all.end(), [&](const Mode& m) { return m.name == mode_name; });
+  auto mode =
+      std::find_if(all.begin(), all.end(), [&](const Mode& m) { return m.name == mode_name; });
   auto renderer = mode->make(out.file());
   for (std::string line; std::getline(events, line);) {
     auto event = common::protocol::parse_object(line);
@@ -70,15 +69,15 @@ std::vector<std::string> mode_names() {
   return names;
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Streams, RendererGoldenTest,
-    ::testing::Combine(::testing::Values("success", "failure", "parse-error"),
-                       ::testing::ValuesIn(mode_names())),
-    [](const auto& info) {
-      std::string name = std::get<0>(info.param) + "_" + std::get<1>(info.param);
-      std::replace(name.begin(), name.end(), '-', '_');
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Streams, RendererGoldenTest,
+                         ::testing::Combine(::testing::Values("success", "failure", "parse-error"),
+                                            ::testing::ValuesIn(mode_names())),
+                         [](const auto& info) {
+                           std::string name =
+                               std::get<0>(info.param) + "_" + std::get<1>(info.param);
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
 
 } // namespace
 } // namespace bbrun::client::ui
