@@ -40,11 +40,28 @@ void error(const std::string& message) {
   fmt::print(stderr, "ERROR: {}\n", message);
 }
 
+ui::RendererOptions renderer_options(const Options& options) {
+  return {options.verbosity, ui::RerunCommand{options.builddir}};
+}
+
+// Fancy on a terminal that can take it, unless the user chose; fancy when asked for even on a
+// file or pipe, where it draws as if on an 80-column terminal.
 std::unique_ptr<ui::Renderer> make_renderer(const Options& options) {
-  if (options.ui == UiMode::json) {
-    return ui::make_json_renderer(stdout);
+  switch (options.ui) {
+  case UiMode::json:
+    return ui::make_json_renderer(stdout, stderr);
+  case UiMode::plain:
+    return ui::make_plain_renderer(stdout, renderer_options(options));
+  case UiMode::automatic:
+    if (!ui::is_capable_terminal(stdout)) {
+      return ui::make_plain_renderer(stdout, renderer_options(options));
+    }
+    break;
+  case UiMode::fancy:
+    break;
   }
-  return ui::make_plain_renderer(stdout, options.verbosity);
+  ui::watch_resizes();
+  return ui::make_fancy_renderer(stdout, renderer_options(options), ui::terminal_display(stdout));
 }
 
 int show_status(const common::BuildDirPaths& paths) {
@@ -123,17 +140,14 @@ Json build_arguments(const Options& options, const MakeContext* make = nullptr) 
 }
 
 // Ask the server to stop on the first Ctrl-C (running tasks finish) and to kill on the second.
-void forward_interrupts(Connection& connection, int& forwarded) {
+void forward_interrupts(Connection& connection, ui::Renderer& renderer, int& forwarded) {
   int seen = g_interrupts;
   if (seen == forwarded) {
     return;
   }
   forwarded = seen;
   bool terminate = seen >= 2;
-  if (!terminate) {
-    fmt::print(stderr, "NOTE: Stopping: waiting for running tasks to finish (press Ctrl-C "
-                       "again to stop them)\n");
-  }
+  renderer.interrupted(seen);
   (void)connection.call(protocol::command::cancel,
                         Json::array({terminate ? "terminate" : "graceful"}));
 }
@@ -157,9 +171,11 @@ int build(const Options& options, const common::BuildDirPaths& paths) {
   auto renderer = make_renderer(options);
   int forwarded = 0;
   while (true) {
-    auto event = connection->next_event(-1);
-    forward_interrupts(*connection, forwarded);
+    renderer->tick();
+    auto event = connection->next_event(renderer->tick_interval_ms());
+    forward_interrupts(*connection, *renderer, forwarded);
     if (!event) {
+      renderer.reset(); // erase the footer first, or it would erase the message
       error("lost the server: " + event.error().message);
       return k_exit_failed;
     }
@@ -184,15 +200,18 @@ int run_output_command(const Options& options, const common::BuildDirPaths& path
     return k_exit_no_server;
   }
   bool prints_data = options.action != Action::parse;
-  auto renderer = prints_data ? ui::make_plain_renderer(stderr, -1) : make_renderer(options);
+  auto renderer = prints_data ? ui::make_plain_renderer(stderr, {.verbosity = -1, .rerun = {}})
+                              : make_renderer(options);
   auto accepted = connection->call(command, std::move(args));
   if (!accepted) {
     error(accepted.error().message);
     return k_exit_failed;
   }
   while (true) {
-    auto event = connection->next_event(-1);
+    renderer->tick();
+    auto event = connection->next_event(renderer->tick_interval_ms());
     if (!event) {
+      renderer.reset(); // erase the footer first, or it would erase the message
       error("lost the server: " + event.error().message);
       return k_exit_failed;
     }
