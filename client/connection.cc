@@ -26,6 +26,7 @@ namespace {
 
 constexpr auto k_start_deadline = std::chrono::seconds(30);
 constexpr auto k_retry_pause = std::chrono::milliseconds(20);
+constexpr int k_connect_attempts = 10;
 
 // Connect, starting a server when nobody listens. Another client may be starting one at the
 // same moment: whoever loses the race for the lock sees its server exit unready, and retries
@@ -90,24 +91,34 @@ common::Result<Connection> Connection::connect(const common::BuildDirPaths& path
                                                std::optional<double> idle_timeout,
                                                const MakeJobserver* jobserver,
                                                std::string& server_build) {
-  auto socket = connect_or_start(paths, start, idle_timeout);
-  if (!socket) {
-    return fail(socket.error());
+  // A server that is dying (killed, or exiting after its idle timeout) may still accept a
+  // connection and then drop it: try again, and a new server starts once the old one is gone.
+  for (int attempt = 1;; ++attempt) {
+    auto socket = connect_or_start(paths, start, idle_timeout);
+    if (!socket) {
+      return fail(socket.error());
+    }
+    Connection connection;
+    auto hello = connection.say_hello(socket->get(), jobserver);
+    socket->reset();
+    if (hello) {
+      connection.m_server_pid = hello->value("pid", 0);
+      server_build = hello->value("build_id", "");
+      return connection;
+    }
+    if (hello.error().kind != ErrorKind::io || attempt == k_connect_attempts) {
+      return fail(hello.error());
+    }
+    std::this_thread::sleep_for(k_retry_pause * attempt);
   }
-  Connection connection;
-  if (auto handed = connection.hand_over_pipes(socket->get(), jobserver); !handed) {
+}
+
+common::Result<protocol::Json> Connection::say_hello(int socket, const MakeJobserver* jobserver) {
+  if (auto handed = hand_over_pipes(socket, jobserver); !handed) {
     return fail(handed.error());
   }
-  socket->reset();
-  auto hello = connection.call(
-      protocol::command::hello,
-      protocol::Json::array({{{"protocol", protocol::k_version}, {"pid", ::getpid()}}}));
-  if (!hello) {
-    return fail(hello.error());
-  }
-  connection.m_server_pid = hello->value("pid", 0);
-  server_build = hello->value("build_id", "");
-  return connection;
+  return call(protocol::command::hello,
+              protocol::Json::array({{{"protocol", protocol::k_version}, {"pid", ::getpid()}}}));
 }
 
 common::Result<void> Connection::hand_over_pipes(int socket, const MakeJobserver* jobserver) {

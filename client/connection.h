@@ -49,6 +49,8 @@ private:
                                             std::optional<double> idle_timeout,
                                             const MakeJobserver* jobserver,
                                             std::string& server_build);
+  /// Hand over the pipes on `socket`, then send hello; the reply, or why there is none.
+  common::Result<common::protocol::Json> say_hello(int socket, const MakeJobserver* jobserver);
   common::Result<void> hand_over_pipes(int socket, const MakeJobserver* jobserver);
   common::Result<std::string> read_line(int fd, common::LineDecoder& decoder,
                                         std::deque<std::string>& pending, int timeout_ms);

@@ -179,6 +179,7 @@ addtask compile before do_build
   int status = 0;
   ::waitpid(client, &status, 0);
   EXPECT_NE(status, 0) << "the client of a killed server fails";
+  ASSERT_TRUE(wait_until([&] { return !process_alive(server); }));
 
   m_temp.write("build/go", "");
   EXPECT_THAT(explain(), HasSubstr("hello:do_compile: its last run did not succeed"));
