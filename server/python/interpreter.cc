@@ -129,8 +129,10 @@ std::string Interpreter::describe(py::error_already_set& error) {
   if (error.matches(py::module_::import("bb").attr("FatalError"))) {
     return py::str(error.value()).cast<std::string>();
   }
+  // A syntax error found by compile() has no traceback.
+  py::object trace = error.trace() ? py::reinterpret_borrow<py::object>(error.trace()) : py::none();
   py::object lines = py::module_::import("traceback")
-                         .attr("format_exception")(error.type(), error.value(), error.trace());
+                         .attr("format_exception")(error.type(), error.value(), trace);
   std::string text = py::str("").attr("join")(lines).cast<std::string>();
   while (!text.empty() && text.back() == '\n') {
     text.pop_back();

@@ -109,12 +109,12 @@ python do_extra() {
 }
 addtask extra before do_build
 )bb");
-  auto loud = bbrun({"--getvar", "LOUD", "-r", "loud"});
-  EXPECT_EQ(loud.out, "QUIET\n") << loud.err;
   auto result = bbrun({"loud"});
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   EXPECT_EQ(read_file(workdir("loud") / "extra.txt"), "QUIET yes");
   EXPECT_THAT(result.out + result.err, HasSubstr("anonymous ran for loud"));
+  auto loud = bbrun({"--getvar", "LOUD", "-r", "loud"});
+  EXPECT_EQ(loud.out, "QUIET\n") << loud.err;
 }
 
 TEST_F(PythonIntegrationTest, ParseErrorInAnonymousPythonNamesTheRecipe) {
