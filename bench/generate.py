@@ -96,7 +96,7 @@ BBFILE_PRIORITY_bench = "5"
 """,
             "meta-bench/conf/bitbake.conf": self.bitbake_conf(),
             "meta-bench/classes/base.bbclass": BASE_BBCLASS,
-            "meta-bench/classes/bench.bbclass": BENCH_BBCLASS,
+            "meta-bench/classes/bench.bbclass": self.bench_bbclass(),
             "meta-bench/recipes/bench.inc": 'SUMMARY = "benchmark recipe ${PN}"\nLICENSE = "MIT"\n',
         }
         for pn in self.depends:
@@ -106,7 +106,7 @@ BBFILE_PRIORITY_bench = "5"
 
     def bitbake_conf(self):
         # bbrun derives PN/PV/PR from the file name by itself; real layers spell it in python,
-        # which only --python asks for (bbrun does not run ${@...} yet).
+        # which only --python asks for.
         derive = ""
         if self.python:
             derive = """\
@@ -130,6 +130,14 @@ include conf/local.conf
 
     def recipe_text(self, pn):
         lines = ["require recipes/bench.inc", "inherit bench", ""]
+        if self.python:
+            # A few inline expressions of the kinds real recipes use, evaluated while parsing
+            # (`:=`), one of them calling a def from the class.
+            lines += [
+                "FLAVOUR := \"${@bb.utils.contains('DISTRO_FEATURES', 'x11', 'gui', 'cli', d)}\"",
+                "PN_ID := \"${@d.getVar('PN').replace('-', '_')}\"",
+                "VERSION_OK := \"${@bench_version_ok(d)}\"",
+                ""]
         if self.depends[pn]:
             lines += [f'DEPENDS = "{" ".join(self.depends[pn])}"', ""]
         for task in TASKS:
@@ -192,6 +200,14 @@ include conf/local.conf
         out += ["", f"default {stamp((ALL, 'do_build'))}", ""]
         write(self.root / "ninja/build.ninja", "\n".join(out))
 
+    def bench_bbclass(self):
+        if not self.python:
+            return BENCH_BBCLASS
+        return BENCH_BBCLASS + """\
+def bench_version_ok(d):
+    return bb.utils.vercmp_string(d.getVar('PV') or '0', '0.1') > 0
+"""
+
     def write_all(self):
         self.write_bbrun()
         self.write_make()
@@ -249,7 +265,8 @@ def main():
     ap.add_argument("--shape", choices=["chain", "tree", "wide"], default="chain")
     ap.add_argument("--recipes", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--python", action="store_true", help="python do_fetch and ${@} PN/PV/PR")
+    ap.add_argument("--python", action="store_true",
+                    help="python do_fetch, ${@} PN/PV/PR and a few ${@} per recipe")
     ap.add_argument("--touched", help="recipe whose do_compile body is changed")
     args = ap.parse_args()
     w = Workload(args.out, args.shape, args.recipes, args.threads, args.python, args.touched)

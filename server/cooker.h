@@ -5,6 +5,7 @@
 #include "common/protocol.h"
 #include "server/build_plan.h"
 #include "server/exec/executor.h"
+#include "server/python/metadata_python.h"
 #include "server/jobserver/make_version.h"
 #include "server/metadata/configuration.h"
 #include "server/parsed_metadata.h"
@@ -91,6 +92,7 @@ private:
   std::function<void()> m_on_idle;
   std::unique_ptr<exec::Executor> m_executor;
   jobserver::Style m_task_jobserver_style = jobserver::Style::pipe;
+  python::MetadataPython m_python; ///< before m_metadata, which uses it
   MetadataCache m_metadata;
   std::unique_ptr<Build> m_build;
   std::deque<Queued> m_queue;

@@ -8,6 +8,7 @@
 #include "common/protocol.h"
 #include "common/unix_socket.h"
 #include "server/exec/launcher_executor.h"
+#include "server/exec/python_task_executor.h"
 #include "server/handshake.h"
 #include "server/jobserver/make_version.h"
 
@@ -79,7 +80,8 @@ common::Result<void> Daemon::start() {
   if (!launcher) {
     return fail(launcher.error());
   }
-  m_cooker.set_executor(std::make_unique<exec::LauncherExecutor>(m_io, std::move(*launcher)));
+  m_cooker.set_executor(std::make_unique<exec::PythonTaskExecutor>(
+      m_io, std::make_unique<exec::LauncherExecutor>(m_io, std::move(*launcher))));
   // Once, before the loop runs: a few milliseconds of `make --version`.
   auto make = jobserver::detect_make_version();
   auto style = jobserver::style_for(make);

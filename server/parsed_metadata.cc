@@ -3,6 +3,7 @@
 #include "server/parsed_metadata.h"
 
 #include "server/parallel.h"
+#include "server/python/metadata_python.h"
 
 #include <algorithm>
 #include <map>
@@ -140,7 +141,14 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
   size_t cached = files.size() - wanted.size();
   events.send_event(protocol::make_event(protocol::event::parse_started, {{"total", files.size()}}));
   RecipeParser parser(parsed->config, wanted);
-  parser.run(events, cached, files.size());
+  {
+    // bb.note and friends from the recipes: to the UI once the parse threads are done.
+    python::MessageCapture messages;
+    parser.run(events, cached, files.size());
+    for (const auto& message : messages.take()) {
+      send_log_message(events, message.level, message.text);
+    }
+  }
   // Keep file order: reused and new recipes interleave.
   auto fresh = parser.results().begin();
   for (const auto& file : files) {

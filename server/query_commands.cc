@@ -47,7 +47,9 @@ common::Result<std::optional<std::string>> optional_string(const Json& args, siz
 } // namespace
 
 metadata::LoadOptions Cooker::load_options() const {
-  return metadata::LoadOptions{m_info.builddir, m_info.metadata_dir};
+  // The evaluator outlives every datastore: the cooker owns both it and the metadata cache.
+  return metadata::LoadOptions{m_info.builddir, m_info.metadata_dir,
+                               const_cast<python::MetadataPython*>(&m_python)};
 }
 
 common::Result<std::shared_ptr<const metadata::DataStore>>

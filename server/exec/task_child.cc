@@ -19,11 +19,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Report a set-up failure on stderr (the task log once it is open) and give the exit code.
-int setup_failed(const std::string& message) {
+// Report a set-up failure on stderr (the task log once it is open).
+bool report_setup_failure(const std::string& message) {
   std::string line = "ERROR: task set-up failed: " + message + "\n";
   (void)common::write_all(STDERR_FILENO, line);
+  return false;
+}
+
+int setup_failed(const std::string& message) {
+  report_setup_failure(message);
   return k_setup_failed_exit;
+}
+
+fs::path script_path(const TaskPlan& plan, pid_t pid) {
+  return plan.log_dir / fmt::format("run.{}.{}", plan.task, pid);
 }
 
 bool make_dirs(const fs::path& dir, std::string& error) {
@@ -95,35 +104,37 @@ fs::path task_log_path(const fs::path& log_dir, std::string_view task, pid_t pid
   return log_dir / fmt::format("log.{}.{}", task, pid);
 }
 
-int run_task_child(const TaskPlan& plan, std::span<const int> inherited) {
+bool set_up_task_child(const TaskPlan& plan, std::span<const int> inherited) {
   ::umask(plan.umask);
   std::string error;
   for (const auto& dir : plan.cleandirs) {
     std::error_code ec;
     fs::remove_all(dir, ec);
     if (!make_dirs(dir, error)) {
-      return setup_failed(error);
+      return report_setup_failure(error);
     }
   }
   if (!make_dirs(plan.log_dir, error)) {
-    return setup_failed(error);
+    return report_setup_failure(error);
   }
   pid_t pid = ::getpid();
   fs::path log = task_log_path(plan.log_dir, plan.task, pid);
   if (!redirect_output(log, error)) {
-    return setup_failed(error);
+    return report_setup_failure(error);
   }
   point_symlink(plan.log_dir / fmt::format("log.{}", plan.task), log);
   for (const auto& dir : plan.dirs) {
     if (!make_dirs(dir, error)) {
-      return setup_failed(error);
+      return report_setup_failure(error);
     }
   }
-  fs::path script = plan.log_dir / fmt::format("run.{}.{}", plan.task, pid);
-  if (!write_script(script, plan.script, error)) {
-    return setup_failed(error);
+  if (!plan.script.empty()) {
+    fs::path script = script_path(plan, pid);
+    if (!write_script(script, plan.script, error)) {
+      return report_setup_failure(error);
+    }
+    point_symlink(plan.log_dir / fmt::format("run.{}", plan.task), script);
   }
-  point_symlink(plan.log_dir / fmt::format("run.{}", plan.task), script);
   // dup2 leaves the copies without CLOEXEC, so the task's shell and its makes keep them.
   for (size_t i = 0; i < inherited.size(); ++i) {
     ::dup2(inherited[i], k_first_inherited_fd + static_cast<int>(i));
@@ -132,18 +143,25 @@ int run_task_child(const TaskPlan& plan, std::span<const int> inherited) {
   // task, whether or not it was opened with CLOEXEC.
   ::close_range(k_first_inherited_fd + static_cast<unsigned>(inherited.size()), ~0U, 0);
   if (!take_locks(plan.lockfiles, error)) {
-    return setup_failed(error);
+    return report_setup_failure(error);
   }
   const fs::path& workdir = plan.dirs.empty() ? plan.log_dir : plan.dirs.back();
   if (::chdir(workdir.c_str()) != 0) {
-    return setup_failed(common::errno_message("cannot enter " + workdir.string()));
+    return report_setup_failure(common::errno_message("cannot enter " + workdir.string()));
+  }
+  return true;
+}
+
+int run_task_child(const TaskPlan& plan, std::span<const int> inherited) {
+  if (!set_up_task_child(plan, inherited)) {
+    return k_setup_failed_exit;
   }
   std::vector<char*> envp;
   for (const auto& entry : plan.environment) {
     envp.push_back(const_cast<char*>(entry.c_str()));
   }
   envp.push_back(nullptr);
-  std::string script_arg = script.string();
+  std::string script_arg = script_path(plan, ::getpid()).string();
   char* argv[] = {const_cast<char*>("sh"), script_arg.data(), nullptr};
   ::execve("/bin/sh", argv, envp.data());
   return setup_failed(common::errno_message("cannot exec /bin/sh"));

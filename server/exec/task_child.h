@@ -24,6 +24,11 @@ inline constexpr int k_first_inherited_fd = 3;
 /// could not be opened).
 int run_task_child(const TaskPlan& plan, std::span<const int> inherited = {});
 
+/// The set-up part of run_task_child, for a task that runs in the child itself (a python
+/// task): everything up to the cd, writing the script only when the plan has one. Returns
+/// false after writing why to the log (or the server log), true when the task may run.
+bool set_up_task_child(const TaskPlan& plan, std::span<const int> inherited = {});
+
 /// `${T}/log.TASK.PID` of the task child `pid`.
 std::filesystem::path task_log_path(const std::filesystem::path& log_dir, std::string_view task,
                                     pid_t pid);

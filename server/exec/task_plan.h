@@ -3,18 +3,21 @@
 #pragma once
 
 #include "common/result.h"
+#include "server/metadata/datastore.h"
 
 #include <nlohmann/json_fwd.hpp>
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <sys/types.h>
 #include <vector>
 
 namespace bbrun::server::exec {
 
-/// A task ready to start: all values expanded, all paths absolute. The child only acts on it
-/// (creates dirs, opens the log, writes the script, execs), so it needs no datastore.
+/// A task ready to start: all values expanded, all paths absolute. A shell task's child only
+/// acts on it (creates dirs, opens the log, writes the script, execs), so it needs no
+/// datastore; a python task's child runs its function with `python_data`.
 struct TaskPlan {
   std::string recipe;                           ///< PN, for messages
   std::string task;                             ///< "do_compile"
@@ -23,7 +26,11 @@ struct TaskPlan {
   std::vector<std::filesystem::path> cleandirs; ///< emptied and recreated first
   std::vector<std::filesystem::path> lockfiles; ///< flock'ed for the task's whole run
   mode_t umask = 022;
-  std::string script;                   ///< the complete /bin/sh script
+  std::string script;                   ///< the complete /bin/sh script; empty for python
+  /// A python task's recipe datastore, which its child (forked from the cooker) runs the task
+  /// function with; null for a shell task. Not part of the JSON: only shell tasks go to the
+  /// launcher.
+  std::shared_ptr<metadata::DataStore> python_data;
   std::vector<std::string> environment; ///< "NAME=value" for execve
   /// Fds the task inherits, at k_first_inherited_fd on (task_child.h). Not part of the JSON:
   /// they travel to the launcher with SCM_RIGHTS, and must stay open until start() returns.

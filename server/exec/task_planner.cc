@@ -60,14 +60,10 @@ common::Result<std::filesystem::path> required_path(const metadata::DataStore& d
 
 } // namespace
 
-common::Result<TaskPlan> plan_task(const metadata::DataStore& data, std::string_view recipe,
-                                   std::string_view task,
+common::Result<TaskPlan> plan_task(const std::shared_ptr<metadata::DataStore>& recipe_data,
+                                   std::string_view recipe, std::string_view task,
                                    const std::vector<std::string>& base_environment) {
-  if (data.is_python_function(task)) {
-    return fail(
-        ErrorKind::usage,
-        fmt::format("{}:{} is a python task: python tasks are not supported yet", recipe, task));
-  }
+  const metadata::DataStore& data = *recipe_data;
   TaskPlan plan;
   plan.recipe = recipe;
   plan.task = task;
@@ -96,12 +92,16 @@ common::Result<TaskPlan> plan_task(const metadata::DataStore& data, std::string_
   plan.cleandirs = std::move(*cleandirs);
   plan.lockfiles = std::move(*lockfiles);
   plan.umask = *umask;
+  plan.environment = base_environment;
+  if (data.is_python_function(task)) {
+    plan.python_data = recipe_data;
+    return plan;
+  }
   auto script = build_shell_script(data, task, plan.dirs.back());
   if (!script) {
     return fail(script.error());
   }
   plan.script = std::move(*script);
-  plan.environment = base_environment;
   return plan;
 }
 

@@ -59,6 +59,12 @@ struct StatementVisitor {
     ev.m_d.set_flag(s.name, "func", "1");
     ev.m_d.set_flag(s.name, "python", "1");
     ev.m_d.set_var(s.name, s.body, at(s.line), AssignStyle::statement);
+    if (PythonEvaluator* python = ev.m_d.python()) {
+      if (auto defined = python->define_function(s.name, s.body, file.path.view(), s.line);
+          !defined) {
+        ev.error(at(s.line), defined.error().message);
+      }
+    }
   }
 
   void operator()(const AddTaskStatement& s) {

@@ -34,6 +34,12 @@ public:
   /// `d`. `where` is "file:line" of the `python () {` line.
   virtual common::Result<void> run_anonymous(std::string_view name, std::string_view body,
                                              DataStore& d, std::string_view where) = 0;
+
+  /// Define the `def` function `name` whose `body` starts with its `def` line, at `line` of
+  /// `file`, so that inline expressions and python functions can call it. Runs as the `def`
+  /// statement is evaluated, as BitBake does; fails on a syntax error.
+  virtual common::Result<void> define_function(std::string_view name, std::string_view body,
+                                               std::string_view file, unsigned line) = 0;
 };
 
 } // namespace bbrun::server::metadata

@@ -11,29 +11,6 @@ namespace bbrun::server::metadata {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-void run_anonymous_functions(DataStore& d, Evaluator& ev) {
-  for (const std::string& name : split_words(d.get_var_raw("__BBANONFUNCS").value_or(""))) {
-    const Origin origin = d.origin(name);
-    const std::string body = d.get_var_raw(name).value_or("");
-    PythonEvaluator* python = d.python();
-    if (python == nullptr) {
-      ev.add_error(common::Error{common::ErrorKind::parse,
-                                 "anonymous python functions are not supported yet: "
-                                 "python () {...} is not run",
-                                 origin.describe()});
-      continue;
-    }
-    auto ran = python->run_anonymous(name, body, d, origin.describe());
-    if (!ran) {
-      ev.add_error(ran.error());
-    }
-  }
-}
-
-} // namespace
-
 common::Result<std::array<std::string, 3>> vars_from_file_name(const fs::path& file) {
   const std::string stem = file.stem().string();
   std::array<std::string, 3> out{"", "1.0", "r0"};
@@ -71,6 +48,25 @@ common::Result<void> expand_keys(DataStore& d) {
     d.rename_var(from, to);
   }
   return {};
+}
+
+void run_anonymous_functions(DataStore& d, Evaluator& ev) {
+  for (const std::string& name : split_words(d.get_var_raw("__BBANONFUNCS").value_or(""))) {
+    const Origin origin = d.origin(name);
+    const std::string body = d.get_var_raw(name).value_or("");
+    PythonEvaluator* python = d.python();
+    if (python == nullptr) {
+      ev.add_error(common::Error{common::ErrorKind::parse,
+                                 "anonymous python functions are not supported yet: "
+                                 "python () {...} is not run",
+                                 origin.describe()});
+      continue;
+    }
+    auto ran = python->run_anonymous(name, body, d, origin.describe());
+    if (!ran) {
+      ev.add_error(ran.error());
+    }
+  }
 }
 
 common::Result<Recipe> parse_recipe(const Configuration& config, const fs::path& recipe_file,

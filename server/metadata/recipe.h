@@ -16,6 +16,8 @@
 
 namespace bbrun::server::metadata {
 
+class Evaluator;
+
 /// A parsed recipe. `data` reads through the configuration's datastore and holds only what
 /// the recipe, its classes, includes and appends changed.
 struct Recipe {
@@ -41,6 +43,10 @@ common::Result<Recipe> parse_recipe(const Configuration& config,
 /// Return PN, PV and PR from a recipe file name `NAME[_VERSION[_REVISION]].bb` (or
 /// .bbappend), with the defaults "1.0" and "r0". Fail when there are more than two '_'.
 common::Result<std::array<std::string, 3>> vars_from_file_name(const std::filesystem::path& file);
+
+/// Run the anonymous python functions of `d` (`__BBANONFUNCS`) in order, as at the end of a
+/// recipe's parse, recording each failure in `ev`; without an evaluator each is an error.
+void run_anonymous_functions(DataStore& d, Evaluator& ev);
 
 /// Rename every variable whose name contains `${...}` to its expanded name, as BitBake's
 /// bb.data.expandKeys. Fail with the first name that cannot be expanded.

@@ -217,7 +217,7 @@ void RunQueue::start_task(TaskIndex index) {
   }
   const auto& node = m_graph.nodes[index];
   const auto& recipe = m_recipes[node.recipe];
-  auto plan = exec::plan_task(*recipe.data, recipe.pn, node.task, m_environment);
+  auto plan = exec::plan_task(recipe.data, recipe.pn, node.task, m_environment);
   if (!plan) {
     m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
     fail_task(index, plan.error().describe(), {});

@@ -283,6 +283,10 @@ TEST_F(ConfigurationTest, AnonymousFunctionsRunAtEnd) {
       d.set_var("SEEN", d.get_var("A")->value_or("") + "|" + std::string(body));
       return {};
     }
+    common::Result<void> define_function(std::string_view, std::string_view, std::string_view,
+                                         unsigned) override {
+      return {};
+    }
   } recorder;
   auto with = parse_recipe(config, file, &recorder);
   ASSERT_TRUE(with) << with.error().describe();

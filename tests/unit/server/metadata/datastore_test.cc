@@ -166,6 +166,10 @@ public:
     d.set_var("RAN", d.get_var_raw("RAN").value_or("") + std::string(name) + ";");
     return {};
   }
+  common::Result<void> define_function(std::string_view, std::string_view, std::string_view,
+                                       unsigned) override {
+    return {};
+  }
   std::string last_where;
 };
 

@@ -4,6 +4,7 @@
 
 #include "server/metadata/evaluator.h"
 #include "server/metadata/parse_cache.h"
+#include "server/metadata/recipe.h"
 
 #include <cstdlib>
 #include <fstream>
@@ -17,6 +18,18 @@ Snippet evaluate_snippet(std::string_view text, std::string_view as_path) {
   ParseCache cache;
   Evaluator ev(*out.data, cache);
   ev.evaluate_text(text, as_path);
+  out.errors = ev.errors();
+  return out;
+}
+
+Snippet evaluate_recipe_snippet(std::string_view text, PythonEvaluator& python,
+                                std::string_view as_path) {
+  Snippet out{std::make_shared<DataStore>(), {}};
+  out.data->set_python(&python);
+  ParseCache cache;
+  Evaluator ev(*out.data, cache);
+  ev.evaluate_text(text, as_path);
+  run_anonymous_functions(*out.data, ev);
   out.errors = ev.errors();
   return out;
 }

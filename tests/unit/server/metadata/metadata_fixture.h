@@ -27,6 +27,11 @@ struct Snippet {
 /// datastore.
 Snippet evaluate_snippet(std::string_view text, std::string_view as_path = "/snippet/test.bb");
 
+/// Evaluate `text` as a recipe at `as_path` with `python` installed, then run its anonymous
+/// functions, as the end of a recipe's parse does.
+Snippet evaluate_recipe_snippet(std::string_view text, PythonEvaluator& python,
+                                std::string_view as_path = "/snippet/test.bb");
+
 /// Return the expanded value of `name`, "<unset>" when unset, or "<error: MESSAGE>".
 std::string value_of(const DataStore& d, std::string_view name);
 

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: MIT
+// Python tasks in children forked from the cooker.
+#include "server/exec/python_task_executor.h"
+
+#include "common/log.h"
+#include "common/unique_fd.h"
+#include "server/exec/task_child.h"
+#include "server/python/functions.h"
+#include "server/python/interpreter.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace bbrun::server::exec {
+
+namespace {
+
+// The cooker's signal handling is not the task's: a task dies of SIGTERM as a shell task does.
+void reset_signals() {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGCHLD, SIGQUIT}) {
+    std::signal(sig, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+ExitStatus exit_status_of(int status) {
+  ExitStatus out;
+  if (WIFSIGNALED(status)) {
+    out.signal = WTERMSIG(status);
+  } else {
+    out.exit_code = WEXITSTATUS(status);
+  }
+  return out;
+}
+
+} // namespace
+
+int run_python_task_child(const TaskPlan& plan) {
+  reset_signals();
+  // The inherited fds are the cooker's own and may sit where set-up puts them
+  // (k_first_inherited_fd on): move them above that range first.
+  std::vector<int> inherited;
+  const int above = k_first_inherited_fd + static_cast<int>(plan.inherited_fds.size());
+  for (int fd : plan.inherited_fds) {
+    inherited.push_back(::fcntl(fd, F_DUPFD_CLOEXEC, above));
+  }
+  if (!set_up_task_child(plan, inherited)) {
+    return k_setup_failed_exit;
+  }
+  auto ran = python::run_task_function(*plan.python_data, plan.task);
+  if (!ran) {
+    std::string text = "ERROR: " + ran.error().message + "\n";
+    (void)common::write_all(STDERR_FILENO, text);
+    return 1;
+  }
+  return 0;
+}
+
+PythonTaskExecutor::PythonTaskExecutor(boost::asio::io_context& io,
+                                       std::unique_ptr<Executor> shell)
+    : m_io(io), m_shell(std::move(shell)) {
+  // Started here, on the thread that forks python tasks, before any parse thread uses it.
+  python::Interpreter::instance();
+}
+
+PythonTaskExecutor::~PythonTaskExecutor() {
+  *m_alive = false;
+  for (auto& [id, task] : m_tasks) {
+    ::kill(-task.pid, SIGKILL);
+    ::waitpid(task.pid, nullptr, 0);
+  }
+}
+
+common::Result<void> PythonTaskExecutor::start(uint32_t id, TaskPlan plan, Done done) {
+  if (!plan.python_data) {
+    return m_shell->start(id, std::move(plan), std::move(done));
+  }
+  pid_t pid = python::Interpreter::instance().fork_child([&plan] {
+    ::setpgid(0, 0);
+    return run_python_task_child(plan);
+  });
+  if (pid < 0) {
+    return common::fail(common::ErrorKind::io, common::errno_message("cannot fork a python task"));
+  }
+  ::setpgid(pid, pid);
+  common::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  if (!pidfd) {
+    auto error = common::errno_message("pidfd_open");
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return common::fail(common::ErrorKind::io, error);
+  }
+  Running task{pid, task_log_path(plan.log_dir, plan.task, pid),
+               std::make_unique<boost::asio::posix::stream_descriptor>(m_io, pidfd.release()),
+               std::move(done)};
+  task.exit_watch->async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                              [this, id, alive = m_alive](const boost::system::error_code& ec) {
+                                if (*alive && !ec) {
+                                  reap(id);
+                                }
+                              });
+  m_tasks.emplace(id, std::move(task));
+  return {};
+}
+
+void PythonTaskExecutor::signal_all(int sig) {
+  for (auto& [id, task] : m_tasks) {
+    ::kill(-task.pid, sig);
+  }
+  m_shell->signal_all(sig);
+}
+
+void PythonTaskExecutor::reap(uint32_t id) {
+  auto it = m_tasks.find(id);
+  if (it == m_tasks.end()) {
+    return;
+  }
+  int status = 0;
+  pid_t reaped = 0;
+  do {
+    reaped = ::waitpid(it->second.pid, &status, 0);
+  } while (reaped < 0 && errno == EINTR);
+  TaskOutcome outcome;
+  if (reaped == it->second.pid) {
+    outcome.status = exit_status_of(status);
+  } else {
+    common::log::error("cannot reap python task {}: {}", it->second.pid, std::strerror(errno));
+  }
+  outcome.log = it->second.log;
+  // Erase first: `done` may start the next task right away.
+  Done done = std::move(it->second.done);
+  m_tasks.erase(it);
+  done(outcome);
+}
+
+} // namespace bbrun::server::exec
