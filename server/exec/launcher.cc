@@ -188,14 +188,18 @@ private:
 
 } // namespace
 
-std::string encode_frame(const json& message) {
-  std::string text = message.dump(-1, ' ', false, json::error_handler_t::replace);
-  uint32_t size = static_cast<uint32_t>(text.size());
+std::string encode_frame_text(std::string_view json_text) {
+  auto size = static_cast<uint32_t>(json_text.size());
   std::string frame(4, '\0');
   for (int i = 0; i < 4; ++i) {
     frame[i] = static_cast<char>((size >> (8 * i)) & 0xff);
   }
-  return frame + text;
+  frame += json_text;
+  return frame;
+}
+
+std::string encode_frame(const json& message) {
+  return encode_frame_text(message.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 bool FrameDecoder::feed(std::string_view data, std::vector<json>& out) {

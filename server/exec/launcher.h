@@ -46,6 +46,7 @@ struct Launcher {
 common::Result<Launcher> start_launcher();
 
 /// One frame: length prefix and JSON text.
+std::string encode_frame_text(std::string_view json_text);
 std::string encode_frame(const nlohmann::json& message);
 
 /// Splits a byte stream into frames. A frame over the limit, or one that is not a JSON object,

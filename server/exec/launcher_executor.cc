@@ -36,7 +36,9 @@ common::Result<void> LauncherExecutor::start(uint32_t id, TaskPlan plan, Done do
   if (m_dead) {
     return common::fail(common::ErrorKind::io, "the task launcher is gone");
   }
-  json message{{"id", id}, {"plan", plan_to_json(plan)}};
+  common::JsonWriter message;
+  message.begin_object().key("id").value(id).key("plan");
+  write_plan(message, plan);
   if (!plan.inherited_fds.empty()) {
     // Non-blocking: should the launcher ever fall hundreds of tasks behind, this task fails to
     // start rather than the event loop stopping (and the launcher's replies with it).
@@ -46,10 +48,11 @@ common::Result<void> LauncherExecutor::start(uint32_t id, TaskPlan plan, Done do
       return common::fail(common::ErrorKind::io,
                           "cannot pass fds to the task launcher: " + sent.error().message);
     }
-    message["fds"] = plan.inherited_fds.size();
+    message.key("fds").value(static_cast<uint64_t>(plan.inherited_fds.size()));
   }
+  message.end_object();
   m_tasks[id] = Running{std::move(done), plan.log_dir, plan.task};
-  m_writer.write(encode_frame(message));
+  m_writer.write(encode_frame_text(message.text()));
   return {};
 }
 

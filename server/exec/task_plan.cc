@@ -8,8 +8,21 @@ namespace bbrun::server::exec {
 
 namespace {
 
-std::vector<std::string> strings(const std::vector<std::filesystem::path>& paths) {
-  return {paths.begin(), paths.end()};
+std::string_view text_of(const std::string& text) {
+  return text;
+}
+
+std::string_view text_of(const std::filesystem::path& path) {
+  return path.native();
+}
+
+template <typename Strings>
+void write_strings(common::JsonWriter& out, std::string_view key, const Strings& strings) {
+  out.key(key).begin_array();
+  for (const auto& text : strings) {
+    out.value(text_of(text));
+  }
+  out.end_array();
 }
 
 std::vector<std::filesystem::path> paths(const std::vector<std::string>& strings) {
@@ -18,16 +31,18 @@ std::vector<std::filesystem::path> paths(const std::vector<std::string>& strings
 
 } // namespace
 
-nlohmann::json plan_to_json(const TaskPlan& plan) {
-  return {{"recipe", plan.recipe},
-          {"task", plan.task},
-          {"log_dir", plan.log_dir.string()},
-          {"dirs", strings(plan.dirs)},
-          {"cleandirs", strings(plan.cleandirs)},
-          {"lockfiles", strings(plan.lockfiles)},
-          {"umask", plan.umask},
-          {"script", plan.script},
-          {"environment", plan.environment}};
+void write_plan(common::JsonWriter& out, const TaskPlan& plan) {
+  out.begin_object();
+  out.key("recipe").value(plan.recipe);
+  out.key("task").value(plan.task);
+  out.key("log_dir").value(plan.log_dir.native());
+  write_strings(out, "dirs", plan.dirs);
+  write_strings(out, "cleandirs", plan.cleandirs);
+  write_strings(out, "lockfiles", plan.lockfiles);
+  out.key("umask").value(static_cast<uint64_t>(plan.umask));
+  out.key("script").value(plan.script);
+  write_strings(out, "environment", plan.environment);
+  out.end_object();
 }
 
 common::Result<TaskPlan> plan_from_json(const nlohmann::json& json) {

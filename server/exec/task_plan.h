@@ -2,6 +2,7 @@
 // Everything a forked task child needs, resolved in the cooker before the fork.
 #pragma once
 
+#include "common/json_writer.h"
 #include "common/result.h"
 #include "server/metadata/datastore.h"
 
@@ -26,7 +27,7 @@ struct TaskPlan {
   std::vector<std::filesystem::path> cleandirs; ///< emptied and recreated first
   std::vector<std::filesystem::path> lockfiles; ///< flock'ed for the task's whole run
   mode_t umask = 022;
-  std::string script;                   ///< the complete /bin/sh script; empty for python
+  std::string script; ///< the complete /bin/sh script; empty for python
   /// A python task's recipe datastore, which its child (forked from the cooker) runs the task
   /// function with; null for a shell task. Not part of the JSON: only shell tasks go to the
   /// launcher.
@@ -37,8 +38,8 @@ struct TaskPlan {
   std::vector<int> inherited_fds;
 };
 
-/// The plan as JSON, to hand it to another process (the task launcher).
-nlohmann::json plan_to_json(const TaskPlan& plan);
+/// Write the plan as the next JSON value, to hand it to another process (the task launcher).
+void write_plan(common::JsonWriter& out, const TaskPlan& plan);
 /// The plan back from JSON. Fails with ErrorKind::protocol when a field is missing or mistyped.
 common::Result<TaskPlan> plan_from_json(const nlohmann::json& json);
 

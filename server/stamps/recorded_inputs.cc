@@ -2,6 +2,8 @@
 // Stored signature inputs.
 #include "server/stamps/recorded_inputs.h"
 
+#include "common/json_writer.h"
+
 #include <nlohmann/json.hpp>
 
 namespace bbrun::server::stamps {
@@ -9,16 +11,23 @@ namespace bbrun::server::stamps {
 using Json = nlohmann::json;
 
 std::string to_record(const RecordedInputs& recorded) {
-  Json vars = Json::array();
+  common::JsonWriter out;
+  out.begin_object().key("vars").begin_array();
   for (const auto& input : recorded.inputs) {
-    vars.push_back({input.name, input.value ? Json(*input.value) : Json(nullptr), input.function});
+    out.begin_array().value(input.name);
+    if (input.value) {
+      out.value(*input.value);
+    } else {
+      out.null();
+    }
+    out.value(input.function).end_array();
   }
-  Json deps = Json::array();
+  out.end_array().key("deps").begin_array();
   for (const auto& [label, signature] : recorded.deps) {
-    deps.push_back({label, signature});
+    out.begin_array().value(label).value(signature).end_array();
   }
-  return Json{{"vars", std::move(vars)}, {"deps", std::move(deps)}}.dump(
-      -1, ' ', false, Json::error_handler_t::replace);
+  out.end_array().end_object();
+  return out.take();
 }
 
 std::optional<RecordedInputs> from_record(std::string_view text) {

@@ -14,6 +14,8 @@ using common::fail;
 
 namespace {
 
+// WITHOUT ROWID: the key is the only way rows are found, and one b-tree instead of a table
+// and its key's index halves the pages each recorded run writes.
 constexpr std::string_view k_schema = R"(
 CREATE TABLE IF NOT EXISTS stamps(
   recipe TEXT NOT NULL,
@@ -24,11 +26,16 @@ CREATE TABLE IF NOT EXISTS stamps(
   seq INTEGER NOT NULL,
   complete INTEGER NOT NULL,
   inputs TEXT NOT NULL,
-  PRIMARY KEY(recipe, task));
-CREATE INDEX IF NOT EXISTS stamps_by_seq ON stamps(seq);
+  PRIMARY KEY(recipe, task)) WITHOUT ROWID;
 )";
 
-// Tables of the formats before this one; they hold nothing worth converting.
+// Format 3 had the same columns in a rowid table with an index on seq: keep its rows.
+constexpr std::string_view k_convert_format_3 =
+    "ALTER TABLE stamps RENAME TO stamps_format_3; DROP INDEX IF EXISTS stamps_by_seq;";
+constexpr std::string_view k_copy_format_3 =
+    "INSERT INTO stamps SELECT * FROM stamps_format_3; DROP TABLE stamps_format_3;";
+
+// Tables of the formats before 3; they hold nothing worth converting.
 constexpr std::string_view k_drop_old_tables = "DROP TABLE IF EXISTS stamps; "
                                                "DROP TABLE IF EXISTS durations;";
 
@@ -56,14 +63,18 @@ common::Result<sqlite3*> open_and_migrate(const std::filesystem::path& path, std
   sqlite3_finalize(stmt);
   if (version > StampDb::k_schema_version) {
     sqlite3_close(db);
-    return fail(ErrorKind::io, fmt::format("{} has schema version {}, newer than {}",
-                                           path.string(), version, StampDb::k_schema_version));
+    return fail(ErrorKind::io, fmt::format("{} has schema version {}, newer than {}", path.string(),
+                                           version, StampDb::k_schema_version));
   }
-  bool older = version > 0 && version < StampDb::k_schema_version;
-  std::string setup = fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                                  "BEGIN; {} {} PRAGMA user_version={}; COMMIT;",
-                                  older ? k_drop_old_tables : "", k_schema,
-                                  StampDb::k_schema_version);
+  bool convertible = version == 3;
+  bool older = version > 0 && version < 3;
+  std::string setup =
+      fmt::format("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                  "BEGIN; {} {} {} PRAGMA user_version={}; COMMIT;",
+                  convertible ? k_convert_format_3
+                  : older     ? k_drop_old_tables
+                              : "",
+                  k_schema, convertible ? k_copy_format_3 : "", StampDb::k_schema_version);
   if (version < 0 || sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
     auto message = sqlite_message(db, "set up " + path.string());
     sqlite3_close(db);
@@ -114,12 +125,19 @@ common::Result<StampDb> StampDb::open(const std::filesystem::path& path, std::st
     }
   }
   StampDb stamps(path, *db);
+  sqlite3_stmt* last_seq = nullptr;
+  if (sqlite3_prepare_v2(*db, "SELECT coalesce(max(seq), 0) FROM stamps", -1, &last_seq, nullptr) !=
+          SQLITE_OK ||
+      sqlite3_step(last_seq) != SQLITE_ROW) {
+    sqlite3_finalize(last_seq);
+    return fail(ErrorKind::io, sqlite_message(*db, "read the last run's number"));
+  }
+  stamps.m_last_seq = sqlite3_column_int64(last_seq, 0);
+  sqlite3_finalize(last_seq);
   const char* inputs = "SELECT inputs FROM stamps WHERE recipe=?1 AND task=?2";
-  const char* upsert = "INSERT OR REPLACE INTO stamps VALUES(?1, ?2, ?3, ?4, ?5, "
-                       "(SELECT coalesce(max(seq), 0) + 1 FROM stamps), 1, ?6)";
+  const char* upsert = "INSERT OR REPLACE INTO stamps VALUES(?1, ?2, ?3, ?4, ?5, ?6, 1, ?7)";
   const char* incomplete = "UPDATE stamps SET complete=0 WHERE recipe=?1 AND task=?2";
-  for (auto [sql, stmt] : {std::pair{inputs, &stamps.m_inputs},
-                           std::pair{upsert, &stamps.m_upsert},
+  for (auto [sql, stmt] : {std::pair{inputs, &stamps.m_inputs}, std::pair{upsert, &stamps.m_upsert},
                            std::pair{incomplete, &stamps.m_incomplete}}) {
     if (sqlite3_prepare_v2(*db, sql, -1, stmt, nullptr) != SQLITE_OK) {
       return fail(ErrorKind::io, sqlite_message(*db, "prepare"));
@@ -142,6 +160,7 @@ StampDb& StampDb::operator=(StampDb&& other) noexcept {
     m_inputs = std::exchange(other.m_inputs, nullptr);
     m_upsert = std::exchange(other.m_upsert, nullptr);
     m_incomplete = std::exchange(other.m_incomplete, nullptr);
+    m_last_seq = other.m_last_seq;
   }
   return *this;
 }
@@ -197,8 +216,7 @@ std::unordered_map<std::string, double> StampDb::durations() {
   if (sqlite3_prepare_v2(m_db, "SELECT recipe, task, duration FROM stamps", -1, &stmt, nullptr) ==
       SQLITE_OK) {
     while (sqlite3_step(stmt) == SQLITE_ROW) {
-      result[task_key(column_text(stmt, 0), column_text(stmt, 1))] =
-          sqlite3_column_double(stmt, 2);
+      result[task_key(column_text(stmt, 0), column_text(stmt, 1))] = sqlite3_column_double(stmt, 2);
     }
   }
   sqlite3_finalize(stmt);
@@ -213,12 +231,14 @@ common::Result<void> StampDb::record(std::string_view recipe, std::string_view t
   sqlite3_bind_text(m_upsert, 3, signature.data(), int(signature.size()), SQLITE_STATIC);
   sqlite3_bind_double(m_upsert, 4, started);
   sqlite3_bind_double(m_upsert, 5, duration);
-  sqlite3_bind_text(m_upsert, 6, inputs.data(), int(inputs.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(m_upsert, 6, m_last_seq + 1);
+  sqlite3_bind_text(m_upsert, 7, inputs.data(), int(inputs.size()), SQLITE_STATIC);
   int rc = sqlite3_step(m_upsert);
   sqlite3_reset(m_upsert);
   if (rc != SQLITE_DONE) {
     return fail(ErrorKind::io, sqlite_message(m_db, "record stamp"));
   }
+  ++m_last_seq;
   return {};
 }
 

@@ -3,18 +3,19 @@
 //
 // Format (PRAGMA user_version = k_schema_version):
 //   stamps(recipe TEXT, task TEXT, signature TEXT, started REAL, duration REAL, seq INTEGER,
-//          complete INTEGER, inputs TEXT, PRIMARY KEY(recipe, task))
+//          complete INTEGER, inputs TEXT, PRIMARY KEY(recipe, task)) WITHOUT ROWID
 // One row per task that ever succeeded: the signature of its last successful run, when it
 // started and how long it took, and the inputs of that signature (JSON, see `record`) so that
 // a rerun can be explained. `seq` grows by one with every recorded run, so it orders runs
 // across builds and servers: a task whose dependency ran after it is out of date, as with
-// BitBake's stamp times. `complete` drops to 0 when the task starts again and rises only when
-// it succeeds: a task cut off at any moment never counts as done, and the last successful
-// run's inputs stay for comparison. `recipe` is the recipe file's path.
-// Each change is one transaction. WAL mode keeps readers and the one writer (the server) out
-// of each other's way. A database that cannot be opened or read as this format is moved aside
-// and recreated with a warning, one of an older format recreated with a note: every task then
-// reruns, which is always safe.
+// BitBake's stamp times; the next number is kept in memory, since the server holding the
+// build directory's lock is the only writer. `complete` drops to 0 when the task starts again and
+// rises only when it succeeds: a task cut off at any moment never counts as done, and the last
+// successful run's inputs stay for comparison. `recipe` is the recipe file's path. Each change is
+// one transaction. WAL mode keeps readers and the one writer (the server) out of each other's way.
+// A database that cannot be opened or read as this format is moved aside and recreated with a
+// warning, one of format 1 or 2 recreated with a note (every task then reruns, which is always
+// safe); format 3's rows are kept.
 #pragma once
 
 #include "common/result.h"
@@ -35,7 +36,7 @@ namespace bbrun::server::stamps {
 
 class StampDb {
 public:
-  static constexpr int k_schema_version = 3;
+  static constexpr int k_schema_version = 4;
 
   /// Open or create the database at `path` (creating its directory). `warning` receives a
   /// message when an existing database was replaced. Fails only when no database can be made.
@@ -77,6 +78,7 @@ private:
   sqlite3_stmt* m_inputs = nullptr;
   sqlite3_stmt* m_upsert = nullptr;
   sqlite3_stmt* m_incomplete = nullptr;
+  int64_t m_last_seq = 0; ///< the highest seq recorded
 };
 
 } // namespace bbrun::server::stamps

@@ -33,7 +33,8 @@ void cut_out(std::string& value, std::string_view exclusions) {
 
 SignatureSettings SignatureSettings::from(const metadata::DataStore& config) {
   SignatureSettings settings;
-  settings.ignored_variables = word_set(metadata::value_or_empty(config, "BB_BASEHASH_IGNORE_VARS"));
+  settings.ignored_variables =
+      word_set(metadata::value_or_empty(config, "BB_BASEHASH_IGNORE_VARS"));
   if (config.get_var_unexpanded("BB_SIGNATURE_EXCLUDE_FLAGS")) {
     settings.excluded_flags =
         word_set(metadata::value_or_empty(config, "BB_SIGNATURE_EXCLUDE_FLAGS"));
@@ -107,8 +108,9 @@ TaskInputScanner::Variable TaskInputScanner::scan(const std::string& name) {
   }
   Flags flags = m_data.flags(name);
   auto flag = [&flags](std::string_view wanted) -> const std::string* {
-    auto it = std::lower_bound(flags.begin(), flags.end(), wanted,
-                               [](const auto& entry, std::string_view key) { return entry.first < key; });
+    auto it =
+        std::lower_bound(flags.begin(), flags.end(), wanted,
+                         [](const auto& entry, std::string_view key) { return entry.first < key; });
     return it != flags.end() && it->first == wanted ? &it->second : nullptr;
   };
   auto expanded_flag = [&](std::string_view wanted) {
@@ -171,9 +173,9 @@ TaskInputScanner::Variable TaskInputScanner::scan(const std::string& name) {
 
 TaskInputScanner::Variable TaskInputScanner::scan_flag(const std::string& name, size_t bracket) {
   Variable out;
-  out.value = m_data.get_flag_unexpanded(name.substr(0, bracket),
-                                         std::string_view(name).substr(bracket + 1).substr(
-                                             0, name.size() - bracket - 2));
+  out.value = m_data.get_flag_unexpanded(
+      name.substr(0, bracket),
+      std::string_view(name).substr(bracket + 1).substr(0, name.size() - bracket - 2));
   if (out.value) {
     out.deps = metadata::value_references(*out.value);
     std::erase_if(out.deps, [&](const std::string& dep) {

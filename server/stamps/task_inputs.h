@@ -39,7 +39,7 @@ using TaskInputs = std::vector<TaskInput>;
 
 /// What the configuration says to leave out of every signature.
 struct SignatureSettings {
-  std::unordered_set<std::string> ignored_variables; ///< BB_BASEHASH_IGNORE_VARS
+  std::unordered_set<std::string> ignored_variables;             ///< BB_BASEHASH_IGNORE_VARS
   std::optional<std::unordered_set<std::string>> excluded_flags; ///< BB_SIGNATURE_EXCLUDE_FLAGS
 
   /// Read both variables from the configuration.

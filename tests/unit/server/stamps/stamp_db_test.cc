@@ -99,5 +99,29 @@ TEST(StampDbTest, AnOlderFormatIsRecreatedWithANote) {
   EXPECT_FALSE(std::filesystem::exists(path.string() + ".corrupt"));
 }
 
+TEST(StampDbTest, Format3RowsAreKept) {
+  TempDir dir;
+  auto path = dir.path() / "stamps.db";
+  ASSERT_EQ(query(path, "CREATE TABLE stamps(recipe TEXT NOT NULL, task TEXT NOT NULL, "
+                        "signature TEXT NOT NULL, started REAL NOT NULL, duration REAL NOT NULL, "
+                        "seq INTEGER NOT NULL, complete INTEGER NOT NULL, inputs TEXT NOT NULL, "
+                        "PRIMARY KEY(recipe, task))"),
+            "");
+  ASSERT_EQ(query(path, "CREATE INDEX stamps_by_seq ON stamps(seq)"), "");
+  ASSERT_EQ(query(path, "INSERT INTO stamps VALUES('r.bb', 'do_a', 'sig1', 1, 2, 7, 1, '{}')"), "");
+  ASSERT_EQ(query(path, "PRAGMA user_version=3"), "");
+  std::string warning;
+  auto db = StampDb::open(path, &warning);
+  ASSERT_TRUE(db) << db.error().message;
+  EXPECT_EQ(warning, "");
+  auto stamps = db->stamps();
+  ASSERT_EQ(stamps.size(), 1u);
+  EXPECT_EQ(stamps.at(StampDb::task_key("r.bb", "do_a")).signature, "sig1");
+  ASSERT_TRUE(db->record("r.bb", "do_b", "sig2", 3, 1, "{}"));
+  EXPECT_EQ(db->stamps().at(StampDb::task_key("r.bb", "do_b")).seq, 8)
+      << "run numbers go on from the kept rows";
+  EXPECT_EQ(query(path, "SELECT count(*) FROM sqlite_master WHERE name LIKE 'stamps_%'"), "0");
+}
+
 } // namespace
 } // namespace bbrun::server::stamps
