@@ -2,6 +2,8 @@
 // NDJSON line decoder and encoder.
 #include "common/framing.h"
 
+#include "common/json_writer.h"
+
 #include <nlohmann/json.hpp>
 
 namespace bbrun::common {
@@ -34,7 +36,9 @@ void LineDecoder::feed(std::string_view data, std::vector<Line>& out) {
 }
 
 std::string encode_line(const nlohmann::json& message) {
-  std::string line = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  JsonWriter writer;
+  writer.json(message);
+  std::string line = writer.take();
   line.push_back('\n');
   return line;
 }

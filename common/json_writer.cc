@@ -3,6 +3,7 @@
 #include "common/json_writer.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 
@@ -201,10 +202,37 @@ JsonWriter& JsonWriter::null() {
   return *this;
 }
 
-JsonWriter& JsonWriter::raw(std::string_view json) {
-  separate();
-  m_out += json;
-  return *this;
+JsonWriter& JsonWriter::json(const nlohmann::json& node) {
+  using Type = nlohmann::json::value_t;
+  switch (node.type()) {
+  case Type::object:
+    begin_object();
+    for (const auto& [name, member] : node.items()) {
+      key(name).json(member);
+    }
+    return end_object();
+  case Type::array:
+    begin_array();
+    for (const auto& element : node) {
+      json(element);
+    }
+    return end_array();
+  case Type::string:
+    return value(std::string_view(node.get_ref<const std::string&>()));
+  case Type::boolean:
+    return value(node.get<bool>());
+  case Type::number_integer:
+    return value(node.get<int64_t>());
+  case Type::number_unsigned:
+    return value(node.get<uint64_t>());
+  case Type::number_float:
+    return value(node.get<double>());
+  case Type::null:
+  case Type::discarded:
+  case Type::binary:
+    break;
+  }
+  return null();
 }
 
 } // namespace bbrun::common

@@ -5,6 +5,8 @@
 // the task. Readers still parse with nlohmann::json.
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,8 +36,9 @@ public:
   JsonWriter& value(double number);
   JsonWriter& value(bool flag);
   JsonWriter& null();
-  /// Raw JSON text (already valid) as the next value.
-  JsonWriter& raw(std::string_view json);
+  /// A whole nlohmann::json value, written as its dump() with error_handler_t::replace
+  /// would write it (doubles may be spelled differently, with the same value).
+  JsonWriter& json(const nlohmann::json& node);
 
   const std::string& text() const { return m_out; }
   std::string take() { return std::move(m_out); }

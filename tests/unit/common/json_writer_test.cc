@@ -70,6 +70,15 @@ TEST(JsonWriterTest, PlacesCommasAndNests) {
                                   "empty":""})"));
 }
 
+TEST(JsonWriterTest, WritesAnyNlohmannValueAsItsDump) {
+  Json value = Json::parse(R"({"b":[1,-2,18446744073709551615,true,false,null,"t\n"],
+                               "a":{"nested":{"x":[]}},"c":{}})");
+  value["bad utf-8"] = std::string("\xff");
+  JsonWriter writer;
+  writer.json(value);
+  EXPECT_EQ(writer.text(), value.dump(-1, ' ', false, Json::error_handler_t::replace));
+}
+
 TEST(JsonWriterTest, DoublesReadBackExactly) {
   for (double number : {0.1, 1.0 / 3, 1e300, -4e-320, 123456789.125}) {
     JsonWriter writer;
