@@ -2,12 +2,13 @@
 // Parallel recipe parsing with progress events.
 #include "server/parsed_metadata.h"
 
+#include "common/log.h"
 #include "server/parallel.h"
 #include "server/python/metadata_python.h"
 
 #include <algorithm>
-#include <map>
 #include <atomic>
+#include <map>
 #include <optional>
 #include <thread>
 
@@ -81,9 +82,21 @@ private:
 
 // A recipe from the last parse still holds when it is parsed from the same files, with the same
 // appends, and none of what it read or looked for changed.
-bool still_valid(const metadata::Recipe& recipe, const metadata::Configuration& config) {
+bool still_valid(const metadata::Recipe& recipe, const metadata::Configuration& config,
+                 metadata::FileStatCache& stats) {
   return recipe.files && recipe.appends == config.appends_for(recipe.file) &&
-         recipe.files->unchanged();
+         recipe.files->unchanged(&stats);
+}
+
+// still_valid for each of `recipes`: a stat per file they used, spread over the cores.
+std::vector<char> check_still_valid(const std::vector<metadata::Recipe>& recipes,
+                                    const metadata::Configuration& config) {
+  constexpr size_t k_checks_per_thread = 128;
+  metadata::FileStatCache stats;
+  std::vector<char> valid(recipes.size());
+  parallel_for(recipes.size(), k_checks_per_thread,
+               [&](size_t i) { valid[i] = still_valid(recipes[i], config, stats); });
+  return valid;
 }
 
 } // namespace
@@ -107,17 +120,56 @@ std::optional<metadata::Configuration> MetadataCache::unchanged_configuration() 
   return config;
 }
 
+std::vector<metadata::Recipe> MetadataCache::saved_recipes(const metadata::Configuration& config) {
+  auto path = ParseStore::path_for(config, m_options.builddir);
+  if (!m_store) {
+    auto store = ParseStore::open(path);
+    if (!store) {
+      common::log::warning("parse cache {} unusable: {}", path.string(), store.error().message);
+      return {};
+    }
+    m_store = std::move(*store);
+  }
+  auto recipes = m_store->load(config);
+  auto valid = check_still_valid(recipes, config);
+  std::vector<metadata::Recipe> holding;
+  for (size_t i = 0; i < recipes.size(); ++i) {
+    if (valid[i] != 0) {
+      holding.push_back(std::move(recipes[i]));
+    }
+  }
+  return holding;
+}
+
+void MetadataCache::save(const ParsedMetadata& parsed,
+                         const std::vector<std::filesystem::path>& fresh) {
+  if (!m_store || fresh.empty()) {
+    return;
+  }
+  std::vector<const metadata::Recipe*> recipes;
+  auto wanted = fresh.begin();
+  for (const auto& recipe : parsed.recipes) {
+    while (wanted != fresh.end() && *wanted < recipe.file) {
+      ++wanted;
+    }
+    if (wanted != fresh.end() && *wanted == recipe.file) {
+      recipes.push_back(&recipe);
+    }
+  }
+  if (auto saved = m_store->save(parsed.config, recipes); !saved) {
+    common::log::warning("{}", saved.error().message);
+  }
+}
+
 common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(EventSink& events) {
+  double started = protocol::monotonic_seconds();
   auto parsed = std::make_shared<ParsedMetadata>();
   std::map<std::filesystem::path, const metadata::Recipe*> previous;
+  std::vector<metadata::Recipe> saved;
   if (auto config = unchanged_configuration()) {
     parsed->config = std::move(*config);
-    // A stat or two per file each recipe used: spread over the cores.
     const auto& recipes = m_last->recipes;
-    std::vector<char> valid(recipes.size());
-    constexpr size_t k_checks_per_thread = 128;
-    parallel_for(recipes.size(), k_checks_per_thread,
-                 [&](size_t i) { valid[i] = still_valid(recipes[i], parsed->config); });
+    auto valid = check_still_valid(recipes, parsed->config);
     for (size_t i = 0; i < recipes.size(); ++i) {
       if (valid[i] != 0) {
         previous[recipes[i].file] = &recipes[i];
@@ -130,6 +182,10 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
       return common::fail(loaded.error());
     }
     parsed->config = std::move(*loaded);
+    saved = saved_recipes(parsed->config);
+    for (const auto& recipe : saved) {
+      previous[recipe.file] = &recipe;
+    }
   }
   const auto& files = parsed->config.recipe_files;
   std::vector<std::filesystem::path> wanted;
@@ -139,7 +195,8 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
     }
   }
   size_t cached = files.size() - wanted.size();
-  events.send_event(protocol::make_event(protocol::event::parse_started, {{"total", files.size()}}));
+  events.send_event(
+      protocol::make_event(protocol::event::parse_started, {{"total", files.size()}}));
   RecipeParser parser(parsed->config, wanted);
   {
     // bb.note and friends from the recipes: to the UI once the parse threads are done.
@@ -163,11 +220,15 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
       parsed->errors.push_back(result.error().describe());
     }
   }
-  events.send_event(protocol::make_event(protocol::event::parse_completed,
-                                         {{"total", files.size()},
-                                          {"parsed", wanted.size()},
-                                          {"cached", cached},
-                                          {"errors", parsed->errors.size()}}));
+  events.send_event(
+      protocol::make_event(protocol::event::parse_completed, {{"total", files.size()},
+                                                              {"parsed", wanted.size()},
+                                                              {"cached", cached},
+                                                              {"errors", parsed->errors.size()}}));
+  common::log::info("{} recipes: {} parsed, {} from the parse cache on disk, {} kept; {:.1f} ms",
+                    files.size(), wanted.size(), saved.size(), cached - saved.size(),
+                    (protocol::monotonic_seconds() - started) * 1000);
+  save(*parsed, wanted);
   m_last = parsed;
   return std::shared_ptr<const ParsedMetadata>(std::move(parsed));
 }

@@ -7,6 +7,7 @@
 #include "server/event_sink.h"
 #include "server/metadata/configuration.h"
 #include "server/metadata/recipe.h"
+#include "server/parse_store.h"
 
 #include <memory>
 #include <string>
@@ -24,7 +25,8 @@ struct ParsedMetadata {
 /// what changed on disk since the last one (every file each parse read or looked for, and
 /// the recipe files BBFILES finds now): nothing, and the last result is returned as is; a
 /// recipe, or an include, class or .bbappend it uses, and that recipe is parsed again; a
-/// configuration file, and everything is. Recipes that failed are parsed every time.
+/// configuration file, and everything is. Recipes that failed are parsed every time. What is
+/// parsed is also saved in a ParseStore, where a new server finds it.
 class MetadataCache {
 public:
   explicit MetadataCache(metadata::LoadOptions options) : m_options(std::move(options)) {}
@@ -43,8 +45,12 @@ private:
   /// The last result's configuration, with its recipe files found again, if none of its files
   /// changed.
   std::optional<metadata::Configuration> unchanged_configuration() const;
+  /// The recipes saved by an earlier server that still hold for `config`.
+  std::vector<metadata::Recipe> saved_recipes(const metadata::Configuration& config);
+  void save(const ParsedMetadata& parsed, const std::vector<std::filesystem::path>& fresh);
 
   metadata::LoadOptions m_options;
+  std::optional<ParseStore> m_store;
   std::shared_ptr<const ParsedMetadata> m_last;
 };
 

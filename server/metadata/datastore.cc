@@ -263,6 +263,11 @@ void DataStore::expand_varref(std::string_view variable) {
   }
 }
 
+void DataStore::restore_entry(Symbol name, VarEntry entry) {
+  m_vars.insert_or_assign(name, std::move(entry));
+  changed();
+}
+
 std::vector<std::string> DataStore::local_keys() const {
   std::vector<std::string> names;
   names.reserve(m_vars.size());

@@ -154,6 +154,11 @@ public:
   /// Return the names stored in this layer only, unsorted.
   std::vector<std::string> local_keys() const;
 
+  /// This layer's entries, to save a parsed recipe (recipe_codec.h) ...
+  const std::unordered_map<Symbol, VarEntry, SymbolHash>& local_entries() const { return m_vars; }
+  /// ... and to put one back, replacing what this layer holds for `name`.
+  void restore_entry(Symbol name, VarEntry entry);
+
 private:
   struct OverrideSet {
     std::vector<std::string> ordered;

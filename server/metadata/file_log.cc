@@ -71,9 +71,23 @@ void FileLog::read(const std::filesystem::path& path) {
   }
 }
 
-bool FileLog::unchanged() const {
+FileState FileStatCache::current(const std::string& path, bool read) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (auto found = m_states[read].find(path); found != m_states[read].end()) {
+      return found->second;
+    }
+  }
+  FileState state = current_state(path, read);
+  std::lock_guard lock(m_mutex);
+  m_states[read].emplace(path, state);
+  return state;
+}
+
+bool FileLog::unchanged(FileStatCache* stats) const {
   for (const auto& [path, then] : m_states) {
-    FileState now = current_state(path, then.read);
+    FileState now =
+        stats != nullptr ? stats->current(path, then.read) : current_state(path, then.read);
     if (!same_file(then, now)) {
       return false;
     }

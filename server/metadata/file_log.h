@@ -6,7 +6,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 namespace bbrun::server::metadata {
 
@@ -24,6 +26,18 @@ struct FileState {
   size_t content_hash = 0;
 };
 
+/// What paths look like now, each stat'ed once however many logs ask: recipes share their
+/// classes and includes, so checking a thousand logs costs a thousand stats, not ten thousand.
+/// For one round of checks (files may change between rounds); thread-safe.
+class FileStatCache {
+public:
+  FileState current(const std::string& path, bool read);
+
+private:
+  std::mutex m_mutex;
+  std::unordered_map<std::string, FileState> m_states[2]; ///< by `read`
+};
+
 /// The paths one parse looked at: files it read and paths it only checked for existence (an
 /// include that was not there, a class found further along BBPATH). Used by one thread.
 class FileLog {
@@ -37,7 +51,12 @@ public:
   /// whose stat is unchanged is trusted, except one modified so shortly before it was read
   /// that a later edit could leave the same times (timestamps are coarser than edits): its
   /// content is compared too.
-  bool unchanged() const;
+  /// `stats`, when given, is shared with the other logs checked in the same round.
+  bool unchanged(FileStatCache* stats = nullptr) const;
+
+  /// Every path with what was seen of it, to save the log (recipe_codec.h) and restore it.
+  const std::map<std::string, FileState>& states() const { return m_states; }
+  void restore(std::string path, const FileState& state) { m_states[std::move(path)] = state; }
 
 private:
   std::map<std::string, FileState> m_states;

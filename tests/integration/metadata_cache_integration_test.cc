@@ -5,6 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <csignal>
+#include <thread>
+
 namespace bbrun::testing {
 namespace {
 
@@ -23,7 +27,8 @@ protected:
     auto result = bbrun({"-p"});
     EXPECT_EQ(result.exit_code, 0) << result.err;
     auto at = result.out.find("Parsing of");
-    return at == std::string::npos ? result.out : result.out.substr(at, result.out.find('\n', at) - at);
+    return at == std::string::npos ? result.out
+                                   : result.out.substr(at, result.out.find('\n', at) - at);
   }
   void add_recipes() {
     m_temp.write("meta-test/recipes-test/common/common.inc", "SHARED = \"one\"\n");
@@ -33,6 +38,17 @@ protected:
     m_temp.write("meta-test/classes/extra.bbclass", "FROM_CLASS = \"x1\"\n");
     // The test layer's BBFILES lists recipes only; appends come from here.
     write_local_conf(appends_line() + "CONF_VALUE = \"v1\"\n");
+  }
+  // Stop the server and wait until it is gone: the next command starts a new one.
+  void restart_server() {
+    int pid = server_pid();
+    EXPECT_EQ(bbrun({"-m"}).exit_code, 0);
+    for (int i = 0; i < 500 && pid > 0 && ::kill(pid, 0) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  std::filesystem::path parse_store() const {
+    return builddir() / "tmp" / "cache" / "bbrun-parse.db";
   }
   std::string appends_line() const {
     return "BBFILES += \"" + layer().string() + "/recipes-*/*/*.bbappend\"\n";
@@ -96,6 +112,54 @@ TEST_F(MetadataCacheIntegrationTest, ClassAppearingEarlierOnBbpathIsUsed) {
   EXPECT_EQ(value("WHO", "e"), "layer\n");
   m_temp.write("build/classes/extra2.bbclass", "WHO = \"builddir\"\n");
   EXPECT_EQ(value("WHO", "e"), "builddir\n");
+}
+
+TEST_F(MetadataCacheIntegrationTest, ANewServerParsesOnlyWhatChangedSinceTheLastOne) {
+  add_recipes();
+  EXPECT_THAT(parse_summary(), HasSubstr("(0 cached, 3 parsed)"));
+  ASSERT_TRUE(std::filesystem::exists(parse_store()));
+  restart_server();
+  add_recipe("b_1.0.bb", "OWN = \"b2\"\n");
+  EXPECT_THAT(parse_summary(), HasSubstr("(2 cached, 1 parsed)"));
+  EXPECT_THAT(server_log(), HasSubstr("2 from the parse cache on disk"));
+  EXPECT_EQ(value("OWN", "b"), "b2\n");
+  EXPECT_EQ(value("SHARED", "a"), "one\n");
+  EXPECT_EQ(value("FROM_CLASS", "c"), "x1\n");
+  restart_server();
+  EXPECT_THAT(parse_summary(), HasSubstr("(3 cached, 0 parsed)")) << "b's new parse was saved";
+}
+
+TEST_F(MetadataCacheIntegrationTest, AConfigurationChangedBetweenServersReparsesEverything) {
+  add_recipes();
+  EXPECT_EQ(value("FROM_CONF", "c"), "v1\n");
+  restart_server();
+  write_local_conf(appends_line() + "CONF_VALUE = \"v2\"\n");
+  EXPECT_THAT(parse_summary(), HasSubstr("(0 cached, 3 parsed)"));
+  EXPECT_EQ(value("FROM_CONF", "c"), "v2\n");
+}
+
+TEST_F(MetadataCacheIntegrationTest, PythonDefsOfRecipesFromTheParseCacheAreDefined) {
+  m_temp.write("meta-test/classes/helpers.bbclass",
+               "def helper_text(d):\n    return 'from ' + d.getVar('PN')\n");
+  add_recipe("p_1.0.bb", "inherit helpers\nHELPED = \"${@helper_text(d)}\"\n");
+  EXPECT_EQ(value("HELPED", "p"), "from p\n");
+  restart_server();
+  EXPECT_THAT(parse_summary(), HasSubstr("(1 cached, 0 parsed)"));
+  EXPECT_EQ(value("HELPED", "p"), "from p\n");
+}
+
+TEST_F(MetadataCacheIntegrationTest, AnUnusableParseCacheIsReplaced) {
+  add_recipes();
+  parse_summary();
+  restart_server();
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::filesystem::remove(parse_store().string() + suffix);
+  }
+  m_temp.write(std::filesystem::relative(parse_store(), m_temp.path()), std::string(5000, 'x'));
+  EXPECT_THAT(parse_summary(), HasSubstr("(0 cached, 3 parsed)"));
+  EXPECT_EQ(value("OWN", "a"), "a1\n");
+  restart_server();
+  EXPECT_THAT(parse_summary(), HasSubstr("(3 cached, 0 parsed)"));
 }
 
 } // namespace

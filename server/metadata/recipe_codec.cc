@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: MIT
+// Recipe bytes: LEB128 numbers and length-prefixed strings, in a fixed order.
+#include "server/metadata/recipe_codec.h"
+
+#include <cstdint>
+
+namespace bbrun::server::metadata {
+
+namespace {
+
+class ByteWriter {
+public:
+  void number(uint64_t value) {
+    while (value >= 0x80) {
+      m_out += static_cast<char>((value & 0x7f) | 0x80);
+      value >>= 7;
+    }
+    m_out += static_cast<char>(value);
+  }
+  void signed_number(int64_t value) { number(static_cast<uint64_t>(value)); }
+  void text(std::string_view value) {
+    number(value.size());
+    m_out += value;
+  }
+  void optional_text(const std::optional<std::string>& value) {
+    number(value ? 1 : 0);
+    if (value) {
+      text(*value);
+    }
+  }
+  std::string take() { return std::move(m_out); }
+
+private:
+  std::string m_out;
+};
+
+// Every read checks the bounds: once one fails, `ok()` stays false and reads return zeros.
+class ByteReader {
+public:
+  explicit ByteReader(std::string_view bytes) : m_bytes(bytes) {}
+
+  uint64_t number() {
+    uint64_t value = 0;
+    for (int shift = 0; shift < 64 && m_at < m_bytes.size(); shift += 7) {
+      auto byte = static_cast<unsigned char>(m_bytes[m_at++]);
+      value |= uint64_t(byte & 0x7f) << shift;
+      if ((byte & 0x80) == 0) {
+        return value;
+      }
+    }
+    m_ok = false;
+    return 0;
+  }
+  int64_t signed_number() { return static_cast<int64_t>(number()); }
+  /// A count of items that each take at least one byte: more than the bytes left is garbage.
+  size_t count() {
+    uint64_t n = number();
+    if (n > m_bytes.size() - m_at) {
+      m_ok = false;
+      return 0;
+    }
+    return static_cast<size_t>(n);
+  }
+  std::string text() {
+    size_t size = count();
+    std::string value(m_ok ? m_bytes.substr(m_at, size) : std::string_view());
+    m_at += m_ok ? size : 0;
+    return value;
+  }
+  std::optional<std::string> optional_text() {
+    return number() != 0 ? std::optional(text()) : std::nullopt;
+  }
+  bool ok() const { return m_ok; }
+  bool at_end() const { return m_at == m_bytes.size(); }
+
+private:
+  std::string_view m_bytes;
+  size_t m_at = 0;
+  bool m_ok = true;
+};
+
+void write_modifiers(ByteWriter& out, const std::vector<Modifier>& modifiers) {
+  out.number(modifiers.size());
+  for (const auto& modifier : modifiers) {
+    out.text(modifier.value);
+    out.text(modifier.overrides);
+  }
+}
+
+std::vector<Modifier> read_modifiers(ByteReader& in) {
+  std::vector<Modifier> modifiers(in.count());
+  for (auto& modifier : modifiers) {
+    modifier.value = in.text();
+    modifier.overrides = in.text();
+  }
+  return modifiers;
+}
+
+void write_entry(ByteWriter& out, const VarEntry& entry) {
+  out.optional_text(entry.content);
+  out.number(entry.flags.size());
+  for (const auto& [flag, value] : entry.flags) {
+    out.text(flag.view());
+    out.text(value);
+  }
+  write_modifiers(out, entry.appends);
+  write_modifiers(out, entry.prepends);
+  write_modifiers(out, entry.removes);
+  out.number(entry.variants.size());
+  for (const auto& variant : entry.variants) {
+    out.text(variant.name.view());
+    out.text(variant.overrides);
+  }
+  out.text(entry.origin.file.view());
+  out.number(entry.origin.line);
+}
+
+VarEntry read_entry(ByteReader& in) {
+  VarEntry entry;
+  entry.content = in.optional_text();
+  entry.flags.resize(in.count());
+  for (auto& [flag, value] : entry.flags) {
+    flag = Symbol(in.text());
+    value = in.text();
+  }
+  entry.appends = read_modifiers(in);
+  entry.prepends = read_modifiers(in);
+  entry.removes = read_modifiers(in);
+  entry.variants.resize(in.count());
+  for (auto& variant : entry.variants) {
+    variant.name = Symbol(in.text());
+    variant.overrides = in.text();
+  }
+  entry.origin.file = Symbol(in.text());
+  entry.origin.line = static_cast<uint32_t>(in.number());
+  return entry;
+}
+
+void write_file_log(ByteWriter& out, const FileLog& log) {
+  out.number(log.states().size());
+  for (const auto& [path, state] : log.states()) {
+    out.text(path);
+    out.number((state.exists ? 1 : 0) | (state.read ? 2 : 0));
+    out.number(state.inode);
+    out.signed_number(state.size);
+    out.signed_number(state.mtime_ns);
+    out.signed_number(state.ctime_ns);
+    out.signed_number(state.seen_ns);
+    out.number(state.content_hash);
+  }
+}
+
+FileLog read_file_log(ByteReader& in) {
+  FileLog log;
+  for (size_t n = in.count(); n > 0 && in.ok(); --n) {
+    std::string path = in.text();
+    FileState state;
+    uint64_t bits = in.number();
+    state.exists = (bits & 1) != 0;
+    state.read = (bits & 2) != 0;
+    state.inode = in.number();
+    state.size = in.signed_number();
+    state.mtime_ns = in.signed_number();
+    state.ctime_ns = in.signed_number();
+    state.seen_ns = in.signed_number();
+    state.content_hash = static_cast<size_t>(in.number());
+    log.restore(std::move(path), state);
+  }
+  return log;
+}
+
+bool is_python_def(const VarEntry& entry) {
+  return entry.content && entry.content->starts_with("def ") &&
+         entry.flag(Symbol("python")) != nullptr;
+}
+
+} // namespace
+
+std::string encode_recipe(const Recipe& recipe) {
+  ByteWriter out;
+  out.text(recipe.file.native());
+  out.text(recipe.pn);
+  out.number(recipe.appends.size());
+  for (const auto& append : recipe.appends) {
+    out.text(append.native());
+  }
+  write_file_log(out, recipe.files ? *recipe.files : FileLog());
+  const auto& entries = recipe.data->local_entries();
+  out.number(entries.size());
+  for (const auto& [name, entry] : entries) {
+    out.text(name.view());
+    write_entry(out, entry);
+  }
+  return out.take();
+}
+
+std::optional<Recipe> decode_recipe(std::string_view bytes, const Configuration& config) {
+  ByteReader in(bytes);
+  Recipe recipe;
+  recipe.file = in.text();
+  recipe.pn = in.text();
+  recipe.appends.resize(in.count());
+  for (auto& append : recipe.appends) {
+    append = in.text();
+  }
+  recipe.files = std::make_shared<const FileLog>(read_file_log(in));
+  recipe.data = std::make_shared<DataStore>(config.data);
+  for (size_t n = in.count(); n > 0 && in.ok(); --n) {
+    Symbol name(in.text());
+    recipe.data->restore_entry(name, read_entry(in));
+  }
+  if (!in.ok() || !in.at_end()) {
+    return std::nullopt;
+  }
+  if (PythonEvaluator* python = recipe.data->python()) {
+    for (const auto& [name, entry] : recipe.data->local_entries()) {
+      if (is_python_def(entry) &&
+          !python->define_function(name.view(), *entry.content, entry.origin.file.view(),
+                                   entry.origin.line)) {
+        return std::nullopt;
+      }
+    }
+  }
+  return recipe;
+}
+
+std::string encode_file_log(const FileLog& log) {
+  ByteWriter out;
+  write_file_log(out, log);
+  return out.take();
+}
+
+std::optional<FileLog> decode_file_log(std::string_view bytes) {
+  ByteReader in(bytes);
+  FileLog log = read_file_log(in);
+  return in.ok() && in.at_end() ? std::optional(std::move(log)) : std::nullopt;
+}
+
+} // namespace bbrun::server::metadata

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: MIT
+// The parse cache in sqlite.
+#include "server/parse_store.h"
+
+#include "common/build_id.h"
+#include "server/metadata/recipe_codec.h"
+#include "server/parallel.h"
+
+#include <fmt/core.h>
+#include <sqlite3.h>
+
+#include <optional>
+#include <utility>
+
+namespace bbrun::server {
+
+using common::ErrorKind;
+using common::fail;
+
+namespace {
+
+constexpr std::string_view k_schema = R"(
+PRAGMA journal_mode=WAL;
+PRAGMA synchronous=NORMAL;
+CREATE TABLE IF NOT EXISTS context(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS recipes(file TEXT PRIMARY KEY, recipe BLOB NOT NULL);
+)";
+
+// Decoding a recipe costs about as much as a few stats: spread over the cores past this many.
+constexpr size_t k_decodes_per_thread = 128;
+
+const std::string& own_build_id() {
+  static const std::string id = common::executable_build_id("/proc/self/exe");
+  return id;
+}
+
+std::string sqlite_message(sqlite3* db, std::string_view what) {
+  return fmt::format("{}: {}", what, db != nullptr ? sqlite3_errmsg(db) : "out of memory");
+}
+
+// A prepared statement, finalized when it goes out of scope.
+class Statement {
+public:
+  Statement(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &m_stmt, nullptr); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() { sqlite3_finalize(m_stmt); }
+
+  bool ok() const { return m_stmt != nullptr; }
+  void bind_text(int index, std::string_view text) {
+    sqlite3_bind_text(m_stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  }
+  void bind(int index, std::string_view bytes) {
+    sqlite3_bind_blob(m_stmt, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+  }
+  int step() { return sqlite3_step(m_stmt); }
+  int integer(int index) { return sqlite3_column_int(m_stmt, index); }
+  void reset() { sqlite3_reset(m_stmt); }
+  std::string_view column(int index) {
+    const void* data = sqlite3_column_blob(m_stmt, index);
+    return data != nullptr
+               ? std::string_view(static_cast<const char*>(data),
+                                  static_cast<size_t>(sqlite3_column_bytes(m_stmt, index)))
+               : std::string_view();
+  }
+
+private:
+  sqlite3_stmt* m_stmt = nullptr;
+};
+
+std::optional<std::string> context_value(sqlite3* db, std::string_view key) {
+  Statement select(db, "SELECT value FROM context WHERE key=?1");
+  if (!select.ok()) {
+    return std::nullopt;
+  }
+  select.bind_text(1, key);
+  if (select.step() != SQLITE_ROW) {
+    return std::nullopt;
+  }
+  return std::string(select.column(0));
+}
+
+// Open `path` and bring it to this format; a store of another format is emptied (it is only a
+// cache). Fails when the file is not a usable database.
+common::Result<sqlite3*> open_database(const std::filesystem::path& path) {
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  bool ok = sqlite3_open_v2(path.c_str(), &db, flags, nullptr) == SQLITE_OK;
+  if (ok) {
+    sqlite3_busy_timeout(db, 5000);
+    int format = 0;
+    {
+      Statement version(db, "PRAGMA user_version");
+      ok = version.ok() && version.step() == SQLITE_ROW;
+      format = ok ? version.integer(0) : 0;
+    }
+    std::string setup =
+        fmt::format("{} {} PRAGMA user_version={};",
+                    format != 0 && format != ParseStore::k_format
+                        ? "DROP TABLE IF EXISTS context; DROP TABLE IF EXISTS recipes;"
+                        : "",
+                    k_schema, ParseStore::k_format);
+    ok = ok && sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
+  if (!ok) {
+    auto message = sqlite_message(db, "open " + path.string());
+    sqlite3_close(db);
+    return fail(ErrorKind::io, message);
+  }
+  return db;
+}
+
+void remove_database(const std::filesystem::path& path) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(path.string() + suffix, ec);
+  }
+}
+
+} // namespace
+
+common::Result<ParseStore> ParseStore::open(const std::filesystem::path& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  auto db = open_database(path);
+  if (!db) {
+    remove_database(path);
+    db = open_database(path);
+  }
+  if (!db) {
+    return fail(db.error());
+  }
+  return ParseStore(*db);
+}
+
+std::filesystem::path ParseStore::path_for(const metadata::Configuration& config,
+                                           const std::filesystem::path& builddir) {
+  std::string tmpdir = metadata::value_or_empty(*config.data, "TMPDIR");
+  std::filesystem::path base = tmpdir.empty() ? builddir / "tmp" : std::filesystem::path(tmpdir);
+  return base / "cache" / "bbrun-parse.db";
+}
+
+ParseStore::ParseStore(ParseStore&& other) noexcept {
+  *this = std::move(other);
+}
+
+ParseStore& ParseStore::operator=(ParseStore&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close(m_db);
+    m_db = std::exchange(other.m_db, nullptr);
+    m_context_current = other.m_context_current;
+  }
+  return *this;
+}
+
+ParseStore::~ParseStore() {
+  sqlite3_close(m_db);
+}
+
+bool ParseStore::context_matches(const metadata::Configuration& config) {
+  if (context_value(m_db, "build_id") != own_build_id() || !config.files) {
+    return false;
+  }
+  auto saved = context_value(m_db, "configuration");
+  auto log = saved ? metadata::decode_file_log(*saved) : std::nullopt;
+  return log && log->unchanged();
+}
+
+std::vector<metadata::Recipe> ParseStore::load(const metadata::Configuration& config) {
+  m_context_current = context_matches(config);
+  if (!m_context_current) {
+    return {};
+  }
+  std::vector<std::string> rows;
+  Statement select(m_db, "SELECT recipe FROM recipes");
+  while (select.ok() && select.step() == SQLITE_ROW) {
+    rows.emplace_back(select.column(0));
+  }
+  std::vector<std::optional<metadata::Recipe>> decoded(rows.size());
+  parallel_for(rows.size(), k_decodes_per_thread,
+               [&](size_t i) { decoded[i] = metadata::decode_recipe(rows[i], config); });
+  std::vector<metadata::Recipe> recipes;
+  recipes.reserve(decoded.size());
+  for (auto& recipe : decoded) {
+    if (recipe) {
+      recipes.push_back(std::move(*recipe));
+    }
+  }
+  return recipes;
+}
+
+common::Result<void> ParseStore::save(const metadata::Configuration& config,
+                                      const std::vector<const metadata::Recipe*>& recipes) {
+  if (!config.files) {
+    return {};
+  }
+  bool ok = sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
+  if (ok && !m_context_current) {
+    Statement put(m_db, "INSERT OR REPLACE INTO context VALUES(?1, ?2)");
+    ok = put.ok() &&
+         sqlite3_exec(m_db, "DELETE FROM recipes", nullptr, nullptr, nullptr) == SQLITE_OK;
+    std::string log = metadata::encode_file_log(*config.files);
+    for (auto [key, value] :
+         {std::pair<std::string_view, std::string_view>{"build_id", own_build_id()},
+          {"configuration", log}}) {
+      put.bind_text(1, key);
+      put.bind(2, value);
+      ok = ok && put.step() == SQLITE_DONE;
+      put.reset();
+    }
+  }
+  Statement insert(m_db, "INSERT OR REPLACE INTO recipes VALUES(?1, ?2)");
+  ok = ok && insert.ok();
+  for (size_t i = 0; ok && i < recipes.size(); ++i) {
+    std::string bytes = metadata::encode_recipe(*recipes[i]);
+    insert.bind_text(1, recipes[i]->file.native());
+    insert.bind(2, bytes);
+    ok = insert.step() == SQLITE_DONE;
+    insert.reset();
+  }
+  if (!ok || sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    auto message = sqlite_message(m_db, "save parsed recipes");
+    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return fail(ErrorKind::io, message);
+  }
+  m_context_current = true;
+  return {};
+}
+
+} // namespace bbrun::server
