@@ -4,7 +4,8 @@
 //   bbrun-sstate find|restore|store|clean < REQUEST.json > RESULT.json
 //
 // The request is one JSON object with "locations" (operations.h) and the operation's fields;
-// the result is one JSON object, always with "warnings" (lines for the build's output). Exit
+// the result is one JSON object, always with "warnings" ({"where": a store, "message": a line
+// for the build's output} for each store that stopped answering). Exit
 // status 0 when a result was written (whatever it says), 2 for a request it cannot read.
 #include "common/unique_fd.h"
 #include "server/sstate/cache_store.h"
@@ -94,7 +95,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bbrun-sstate: bad request: %s\n", error.what());
     return 2;
   }
-  result["warnings"] = stores.warnings();
+  result["warnings"] = json::array();
+  for (const auto& warning : stores.warnings()) {
+    result["warnings"].push_back({{"where", warning.where}, {"message", warning.message}});
+  }
   std::cout << result.dump() << '\n';
   return std::cout.good() ? 0 : 1;
 }

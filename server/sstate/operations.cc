@@ -76,8 +76,9 @@ void Stores::failed(CacheStore& store, const common::Error& error) {
     m_failed.push_back(&store);
   }
   m_warnings.push_back(
-      fmt::format("shared-state {} cache {} unavailable, carrying on without it: {}",
-                  store_kind_name(store.kind()), store.where(), error.message));
+      {store.where(),
+       fmt::format("shared-state {} cache {} unavailable, carrying on without it: {}",
+                   store_kind_name(store.kind()), store.where(), error.message)});
 }
 
 std::map<std::string, StoreKind> find_objects(Stores& stores,

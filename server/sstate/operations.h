@@ -34,6 +34,12 @@ nlohmann::json locations_to_json(const Locations& locations);
 /// Fails with ErrorKind::protocol when a field is missing or mistyped.
 common::Result<Locations> locations_from_json(const nlohmann::json& json);
 
+/// A store that stopped answering, and why.
+struct StoreWarning {
+  std::string where; ///< the store's directory or URL
+  std::string message;
+};
+
 /// The stores of one helper run, in lookup order: SSTATE_DIR, the mirrors, the HTTP cache. A
 /// store that fails once (a server down, a mirror unreadable) is reported once and not asked
 /// again: the rest of the run treats it as empty.
@@ -48,7 +54,7 @@ public:
   std::vector<CacheStore*> writers();
   /// Stop using `store` after `error`, with one warning.
   void failed(CacheStore& store, const common::Error& error);
-  const std::vector<std::string>& warnings() const { return m_warnings; }
+  const std::vector<StoreWarning>& warnings() const { return m_warnings; }
   const std::filesystem::path& sstate_dir() const { return m_sstate_dir; }
 
 private:
@@ -56,7 +62,7 @@ private:
   DirStore m_local;
   std::vector<std::unique_ptr<CacheStore>> m_others;
   std::vector<CacheStore*> m_failed;
-  std::vector<std::string> m_warnings;
+  std::vector<StoreWarning> m_warnings;
 };
 
 /// Which of `unihashes` have an object, and in which store first.

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MIT
+// The runqueue's scene states (BitBake's setscene): find the objects of the tasks that would
+// run, restore them instead of running the tasks, and store the outputs of the tasks that do
+// run.
+#include "server/runqueue/runqueue.h"
+#include "server/runqueue/scene_plan.h"
+
+#include <fmt/core.h>
+
+namespace bbrun::server::runqueue {
+
+namespace protocol = common::protocol;
+
+namespace {
+
+std::string setscene_name(const std::string& task) {
+  return task + "_setscene";
+}
+
+} // namespace
+
+void RunQueue::warn(const std::string& message) {
+  m_events.send_event(protocol::make_event(protocol::event::log_message,
+                                           {{"level", "warning"}, {"message", message}}));
+}
+
+void RunQueue::scene_init() {
+  set_state(State::scene_init);
+  m_covered.assign(m_runs.size(), false);
+  if (m_options.sstate == nullptr) {
+    return scene_found({}, {});
+  }
+  auto needed = tasks_needed(m_graph, would_run(), {});
+  auto candidates = setscene_candidates(
+      m_graph, [this](TaskIndex index) -> const TaskDecision& { return m_runs[index].decision; },
+      needed, m_options.forced);
+  if (candidates.empty()) {
+    return scene_found({}, {});
+  }
+  std::vector<std::string> unihashes;
+  for (TaskIndex index : candidates) {
+    unihashes.push_back(m_runs[index].decision.unihash);
+  }
+  m_options.sstate->find(std::move(unihashes),
+                         [this, candidates, alive = m_alive](sstate::FindResult result) {
+                           if (*alive) {
+                             scene_found(candidates, result);
+                           }
+                         });
+}
+
+void RunQueue::scene_found(const std::vector<TaskIndex>& candidates,
+                           const sstate::FindResult& result) {
+  for (const auto& warning : result.warnings) {
+    warn(warning);
+  }
+  set_state(State::scene_run);
+  for (TaskIndex index : candidates) {
+    if (result.found.contains(m_runs[index].decision.unihash)) {
+      m_setscene.push_back(index);
+    }
+  }
+  m_setscene_total = m_setscene.size();
+  std::reverse(m_setscene.begin(), m_setscene.end()); // taken from the back, in graph order
+  schedule_setscene();
+}
+
+void RunQueue::schedule_setscene() {
+  while (!m_stopping && !m_setscene.empty() && m_running < m_options.jobs) {
+    TaskIndex index = m_setscene.back();
+    m_setscene.pop_back();
+    auto& run = m_runs[index];
+    auto fields = task_fields(index);
+    fields["task"] = setscene_name(fields["task"]);
+    fields["setscene"] = true;
+    fields["number"] = ++m_setscene_started;
+    fields["total"] = m_setscene_total;
+    if (m_options.dry_run) {
+      fields["dry_run"] = true;
+    }
+    run.started = protocol::monotonic_seconds();
+    m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
+    ++m_running;
+    if (m_options.dry_run) {
+      setscene_done(index, {sstate::StoreKind::local, {}, {}});
+      continue;
+    }
+    m_options.sstate->restore(run.decision.unihash, run.decision.sstate_outputs,
+                              [this, index, alive = m_alive](sstate::RestoreResult result) {
+                                if (*alive) {
+                                  setscene_done(index, result);
+                                }
+                              });
+  }
+  // A dry run finishes its restores inside this loop, through nested calls: only the
+  // outermost call that finds nothing left moves on.
+  if (m_state == State::scene_run && m_running == 0 && (m_setscene.empty() || m_stopping)) {
+    run_init();
+  }
+}
+
+void RunQueue::setscene_done(TaskIndex index, const sstate::RestoreResult& result) {
+  --m_running;
+  for (const auto& warning : result.warnings) {
+    warn(warning);
+  }
+  auto& run = m_runs[index];
+  auto fields = task_fields(index);
+  fields["task"] = setscene_name(fields["task"]);
+  fields["setscene"] = true;
+  if (result.from) {
+    run.status = Status::restored;
+    m_covered[index] = true;
+    ++m_summary.restored[std::string(sstate::store_kind_name(*result.from))];
+    record_stamp(index, protocol::monotonic_seconds() - run.started);
+    fields["restored_from"] = sstate::store_kind_name(*result.from);
+  } else {
+    fields["restored"] = false;
+    warn(fmt::format("{}: {}; running the real task instead", label(index) + "_setscene",
+                     result.error.empty() ? "the object is gone" : result.error));
+  }
+  if (m_options.dry_run) {
+    fields["dry_run"] = true;
+  }
+  m_events.send_event(protocol::make_event(protocol::event::task_completed, fields));
+  if (m_state == State::scene_run) {
+    schedule_setscene();
+  }
+}
+
+// A task with [sstate-outputs] that ran: its outputs go to the cache before it counts as
+// done, so that no dependent can change them while they are packed.
+void RunQueue::store_outputs(TaskIndex index) {
+  ++m_storing;
+  const auto& decision = m_runs[index].decision;
+  m_options.sstate->store(
+      label(index), decision.signature, decision.sstate_outputs,
+      [this, index, alive = m_alive](sstate::StoreResult result) {
+        if (!*alive) {
+          return;
+        }
+        --m_storing;
+        for (const auto& warning : result.warnings) {
+          warn(warning);
+        }
+        if (!result.error.empty()) {
+          warn(fmt::format("{}: outputs not stored in the shared-state cache: {}", label(index),
+                           result.error));
+        }
+        complete_task(index);
+        schedule();
+        maybe_finish();
+      });
+}
+
+} // namespace bbrun::server::runqueue
