@@ -4,6 +4,7 @@
 
 #include "common/build_id.h"
 #include "common/log.h"
+#include "server/cleansstate_command.h"
 #include "server/exec/fd_lending_executor.h"
 #include "server/exec/task_child.h"
 #include "server/jobserver/task_jobserver.h"
@@ -207,6 +208,10 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
   m_build = std::make_unique<Build>(&session, std::move(request));
   // Taken now, so that whatever ends this build also closes the client's make fds.
   auto client_jobserver = session.take_jobserver();
+  if (is_cleansstate(m_build->request)) {
+    return clean_sstate(m_io, m_metadata, m_build->request, m_build->events, m_build->sstate,
+                        [this](bool success) { finish_build(success, {}); });
+  }
   auto& events = m_build->events;
   auto plan = plan_build(m_metadata, m_build->request, events);
   if (!plan) {

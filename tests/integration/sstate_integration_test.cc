@@ -219,6 +219,20 @@ TEST_F(SstateIntegrationTest, HashEquivalenceKeepsDownstreamObjects) {
   EXPECT_EQ(restored(second), k_installs);
 }
 
+TEST_F(SstateIntegrationTest, CleansstateRemovesOnlyThatRecipesObjects) {
+  // Given a warm cache, we should have -c cleansstate lib remove lib's object and keep app's,
+  // so that a clean build directory builds lib and restores app.
+  build_in(builddir());
+  auto cleaned = build_in(builddir(), {"-c", "cleansstate", "lib"});
+  EXPECT_THAT(cleaned.out, HasSubstr("lib: removed 1 shared-state objects from"));
+  auto second_dir =
+      other_builddir("build2", fmt::format("SSTATE_DIR = \"{}\"\n", shared_cache().string()));
+  auto lib = build_in(second_dir, {"lib"});
+  EXPECT_EQ(ran(lib), (std::set<std::string>{"lib:do_compile", "lib:do_install"})) << lib.out;
+  auto app = build_in(second_dir);
+  EXPECT_EQ(restored(app), std::set<std::string>{"app:do_install"}) << app.out;
+}
+
 class SstateHttpIntegrationTest : public SstateIntegrationTest {
 protected:
   void SetUp() override {
