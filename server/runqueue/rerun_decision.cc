@@ -123,7 +123,8 @@ std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeInde
     for (const auto& [label, signature] : decision.dep_signatures) {
       dep_signatures.push_back(signature);
     }
-    decision.signature = stamps::task_signature(inputs_hashes[index], dep_signatures);
+    decision.inputs_hash = std::move(inputs_hashes[index]);
+    decision.signature = stamps::task_signature(decision.inputs_hash, dep_signatures);
     decision.unihash = decision.signature;
     if (unihashes && !decision.sstate_outputs.empty()) {
       decision.unihash = unihashes(task_label(graph, recipes, index), decision.signature)

@@ -32,6 +32,7 @@ struct TaskDecision {
   bool nostamp = false;
   /// [sstate-outputs], expanded: the task's outputs can come from the shared-state cache.
   std::vector<sstate::OutputDir> sstate_outputs;
+  std::string inputs_hash; ///< of its own inputs: with its dependencies', the signature
   std::string signature;
   /// The signature its dependents see: the unique hash hash equivalence maps `signature` to,
   /// else `signature` itself. Shared-state objects are stored under it.

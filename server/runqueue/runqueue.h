@@ -15,8 +15,8 @@
 
 #include "server/event_sink.h"
 #include "server/exec/executor.h"
-#include "server/runqueue/rerun_decision.h"
 #include "server/jobserver/token_pool.h"
+#include "server/runqueue/rerun_decision.h"
 #include "server/runqueue/task_graph.h"
 #include "server/sstate/scene_cache.h"
 #include "server/stamps/stamp_db.h"
@@ -55,10 +55,10 @@ struct RunOptions {
 
 struct BuildSummary {
   bool success = false;
-  size_t attempted = 0;  ///< tasks in the graph
-  size_t up_to_date = 0; ///< didn't need to be rerun (restored ones included)
+  size_t attempted = 0;                   ///< tasks in the graph
+  size_t up_to_date = 0;                  ///< didn't need to be rerun (restored ones included)
   std::map<std::string, size_t> restored; ///< by where they came from: "local", "mirror", "http"
-  size_t ran = 0;        ///< completed successfully
+  size_t ran = 0;                         ///< completed successfully
   size_t failed = 0;
   std::vector<std::string> failed_tasks; ///< "recipe:do_task"
 };
@@ -101,6 +101,8 @@ private:
   void schedule_setscene();
   void setscene_done(TaskIndex index, const sstate::RestoreResult& result);
   void store_outputs(TaskIndex index);
+  void rehash_dependents(TaskIndex index);
+  bool resign(TaskIndex index);
   void warn(const std::string& message);
   void run_init();
   void record_stamp(TaskIndex index, double duration);
@@ -128,12 +130,12 @@ private:
   RunOptions m_options;
   std::vector<std::string> m_environment;
   std::vector<TaskRun> m_runs;
-  std::vector<TaskIndex> m_ready; ///< a heap ordered by priority
-  std::vector<TaskIndex> m_setscene;   ///< restores still to start, in graph order
+  std::vector<TaskIndex> m_ready;    ///< a heap ordered by priority
+  std::vector<TaskIndex> m_setscene; ///< restores still to start, in graph order
   size_t m_setscene_total = 0;
   size_t m_setscene_started = 0;
-  std::vector<bool> m_covered;         ///< restored from the cache
-  size_t m_storing = 0;                ///< tasks whose outputs are being stored
+  std::vector<bool> m_covered; ///< restored from the cache
+  size_t m_storing = 0;        ///< tasks whose outputs are being stored
   State m_state = State::prepare;
   BuildSummary m_summary;
   size_t m_to_run = 0;

@@ -4,8 +4,11 @@
 // run.
 #include "server/runqueue/runqueue.h"
 #include "server/runqueue/scene_plan.h"
+#include "server/stamps/signature.h"
 
 #include <fmt/core.h>
+
+#include <algorithm>
 
 namespace bbrun::server::runqueue {
 
@@ -147,10 +150,79 @@ void RunQueue::store_outputs(TaskIndex index) {
           warn(fmt::format("{}: outputs not stored in the shared-state cache: {}", label(index),
                            result.error));
         }
+        bool equivalent =
+            !result.unihash.empty() && result.unihash != m_runs[index].decision.unihash;
+        if (equivalent) {
+          m_runs[index].decision.unihash = result.unihash;
+        }
         complete_task(index);
+        if (equivalent) {
+          rehash_dependents(index);
+        }
         schedule();
         maybe_finish();
       });
+}
+
+// Compute the signature of `index` again from its dependencies' unique hashes; true when its
+// stamp now matches: its last successful run made what it would make now.
+bool RunQueue::resign(TaskIndex index) {
+  auto& decision = m_runs[index].decision;
+  decision.dep_signatures.clear();
+  for (TaskIndex dep : m_graph.nodes[index].deps) {
+    decision.dep_signatures.emplace_back(label(dep), m_runs[dep].decision.unihash);
+  }
+  std::sort(decision.dep_signatures.begin(), decision.dep_signatures.end());
+  std::vector<std::string_view> dep_signatures;
+  for (const auto& [dep, signature] : decision.dep_signatures) {
+    dep_signatures.push_back(signature);
+  }
+  auto signature = stamps::task_signature(decision.inputs_hash, dep_signatures);
+  if (signature == decision.signature) {
+    return false;
+  }
+  decision.signature = signature;
+  decision.unihash = signature;
+  if (m_options.unihashes && !decision.sstate_outputs.empty()) {
+    decision.unihash = m_options.unihashes(label(index), signature).value_or(signature);
+  }
+  return decision.stamp && decision.stamp->complete && decision.stamp->signature == signature &&
+         !m_options.forced[index];
+}
+
+// `index` ran and made the same outputs as an earlier signature (hash equivalence): the tasks
+// after it that have not started see its earlier unique hash, and those whose last successful
+// run had the signature they get now need not run (BitBake's rehash of a unihash change).
+void RunQueue::rehash_dependents(TaskIndex index) {
+  std::vector<bool> downstream(m_runs.size(), false);
+  downstream[index] = true;
+  std::vector<TaskIndex> current;
+  for (TaskIndex task : m_graph.order) {
+    auto status = m_runs[task].status;
+    bool reached = std::any_of(m_graph.nodes[task].deps.begin(), m_graph.nodes[task].deps.end(),
+                               [&](TaskIndex dep) { return downstream[dep]; });
+    if (task == index || !reached || (status != Status::waiting && status != Status::ready)) {
+      continue;
+    }
+    downstream[task] = true;
+    if (resign(task)) {
+      current.push_back(task);
+      m_runs[task].status = Status::up_to_date;
+    }
+  }
+  if (current.empty()) {
+    return;
+  }
+  std::erase_if(m_ready, [this](TaskIndex task) { return m_runs[task].status != Status::ready; });
+  std::make_heap(m_ready.begin(), m_ready.end(), by_priority());
+  for (TaskIndex task : current) {
+    // A new stamp, after the one of the task that made it current, so that the next build
+    // does not see a dependency that ran after it.
+    record_stamp(task, 0);
+    --m_to_run;
+    ++m_summary.up_to_date;
+    release_dependents(task);
+  }
 }
 
 } // namespace bbrun::server::runqueue

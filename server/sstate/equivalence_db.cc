@@ -46,7 +46,7 @@ common::Result<sqlite3*> open_database(const std::filesystem::path& path) {
   return db;
 }
 
-void bind(sqlite3_stmt* stmt, int index, std::string_view text) {
+void bind_text(sqlite3_stmt* stmt, int index, std::string_view text) {
   sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
@@ -88,8 +88,8 @@ std::optional<std::string> EquivalenceDb::lookup(const char* sql, std::string_vi
   sqlite3_stmt* stmt = nullptr;
   std::optional<std::string> found;
   if (sqlite3_prepare_v2(m_db, sql, -1, &stmt, nullptr) == SQLITE_OK) {
-    bind(stmt, 1, method);
-    bind(stmt, 2, hash);
+    bind_text(stmt, 1, method);
+    bind_text(stmt, 2, hash);
     if (sqlite3_step(stmt) == SQLITE_ROW) {
       found = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
     }
@@ -127,11 +127,11 @@ common::Result<std::string> EquivalenceDb::report(std::string_view method,
     sqlite3_stmt* stmt = nullptr;
     ok = ok && sqlite3_prepare_v2(m_db, sql, -1, &stmt, nullptr) == SQLITE_OK;
     if (ok) {
-      bind(stmt, 1, method);
-      bind(stmt, 2, outhash);
-      bind(stmt, 3, *unihash);
+      bind_text(stmt, 1, method);
+      bind_text(stmt, 2, outhash);
+      bind_text(stmt, 3, *unihash);
       if (sqlite3_bind_parameter_count(stmt) >= 4) {
-        bind(stmt, 4, taskhash);
+        bind_text(stmt, 4, taskhash);
       }
       ok = sqlite3_step(stmt) == SQLITE_DONE;
     }
