@@ -16,6 +16,9 @@ namespace protocol = common::protocol;
 
 namespace {
 
+// The most restores one helper process does.
+constexpr size_t k_max_restore_batch = 16;
+
 std::string setscene_name(const std::string& task) {
   return task + "_setscene";
 }
@@ -70,40 +73,54 @@ void RunQueue::scene_found(const std::vector<TaskIndex>& candidates,
 
 void RunQueue::schedule_setscene() {
   while (!m_stopping && !m_setscene.empty() && m_running < m_options.jobs) {
-    TaskIndex index = m_setscene.back();
-    m_setscene.pop_back();
-    auto& run = m_runs[index];
-    auto fields = task_fields(index);
-    fields["task"] = setscene_name(fields["task"]);
-    fields["setscene"] = true;
-    fields["number"] = ++m_setscene_started;
-    fields["total"] = m_setscene_total;
-    if (m_options.dry_run) {
-      fields["dry_run"] = true;
+    // Enough per helper to keep every free slot busy to the end, and no more than a batch,
+    // so that progress shows.
+    size_t size = std::clamp<size_t>(m_setscene.size() / (m_options.jobs - m_running), 1,
+                                     k_max_restore_batch);
+    std::vector<TaskIndex> batch;
+    std::vector<sstate::SceneCache::Restore> requests;
+    for (size_t i = 0; i < size; ++i) {
+      TaskIndex index = m_setscene.back();
+      m_setscene.pop_back();
+      auto& run = m_runs[index];
+      auto fields = task_fields(index);
+      fields["task"] = setscene_name(fields["task"]);
+      fields["setscene"] = true;
+      fields["number"] = ++m_setscene_started;
+      fields["total"] = m_setscene_total;
+      if (m_options.dry_run) {
+        fields["dry_run"] = true;
+      }
+      run.started = protocol::monotonic_seconds();
+      m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
+      batch.push_back(index);
+      requests.push_back({run.decision.unihash, run.decision.sstate_outputs});
     }
-    run.started = protocol::monotonic_seconds();
-    m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
-    ++m_running;
     if (m_options.dry_run) {
-      setscene_done(index, {sstate::StoreKind::local, {}, {}});
+      for (TaskIndex index : batch) {
+        setscene_done(index, {sstate::StoreKind::local, {}, {}});
+      }
       continue;
     }
-    m_options.sstate->restore(run.decision.unihash, run.decision.sstate_outputs,
-                              [this, index, alive = m_alive](sstate::RestoreResult result) {
-                                if (*alive) {
-                                  setscene_done(index, result);
-                                }
-                              });
+    ++m_running;
+    m_options.sstate->restore(std::move(requests), [this, batch, alive = m_alive](
+                                                       std::vector<sstate::RestoreResult> results) {
+      if (!*alive) {
+        return;
+      }
+      --m_running;
+      for (size_t i = 0; i < batch.size(); ++i) {
+        setscene_done(batch[i], results[i]);
+      }
+      schedule_setscene();
+    });
   }
-  // A dry run finishes its restores inside this loop, through nested calls: only the
-  // outermost call that finds nothing left moves on.
   if (m_state == State::scene_run && m_running == 0 && (m_setscene.empty() || m_stopping)) {
     run_init();
   }
 }
 
 void RunQueue::setscene_done(TaskIndex index, const sstate::RestoreResult& result) {
-  --m_running;
   for (const auto& warning : result.warnings) {
     warn(warning);
   }
@@ -126,9 +143,6 @@ void RunQueue::setscene_done(TaskIndex index, const sstate::RestoreResult& resul
     fields["dry_run"] = true;
   }
   m_events.send_event(protocol::make_event(protocol::event::task_completed, fields));
-  if (m_state == State::scene_run) {
-    schedule_setscene();
-  }
 }
 
 // A task with [sstate-outputs] that ran: its outputs go to the cache before it counts as

@@ -216,20 +216,30 @@ void HelperCache::find(std::vector<std::string> unihashes, std::function<void(Fi
   });
 }
 
-void HelperCache::restore(std::string unihash, std::vector<OutputDir> outputs,
-                          std::function<void(RestoreResult)> done) {
-  json request{{"unihash", unihash}, {"outputs", outputs_json(outputs)}};
-  run("restore", std::move(request), [this, done](common::Result<json> result) {
-    RestoreResult out;
-    if (!result) {
-      out.error = result.error().message;
-      return done(std::move(out));
+void HelperCache::restore(std::vector<Restore> batch,
+                          std::function<void(std::vector<RestoreResult>)> done) {
+  json items = json::array();
+  for (const auto& item : batch) {
+    items.push_back({{"unihash", item.unihash}, {"outputs", outputs_json(item.outputs)}});
+  }
+  size_t size = batch.size();
+  run("restore", {{"batch", items}}, [this, size, done](common::Result<json> result) {
+    std::vector<RestoreResult> out(size);
+    auto results = result ? result->value("results", json::array()) : json::array();
+    auto warnings = result ? new_warnings(*result) : std::vector<std::string>{};
+    for (size_t i = 0; i < size; ++i) {
+      if (!result || i >= results.size() || !results[i].is_object()) {
+        out[i].error = result ? "the helper did not answer for it" : result.error().message;
+        continue;
+      }
+      out[i].error = results[i].value("error", "");
+      auto from = results[i].value("restored", json());
+      if (from.is_string()) {
+        out[i].from = kind_named(from.get<std::string>());
+      }
     }
-    out.warnings = new_warnings(*result);
-    out.error = result->value("error", "");
-    auto from = result->value("restored", json());
-    if (from.is_string()) {
-      out.from = kind_named(from.get<std::string>());
+    if (!out.empty()) {
+      out.front().warnings = std::move(warnings);
     }
     done(std::move(out));
   });

@@ -30,8 +30,8 @@ public:
   ~HelperCache() override;
 
   void find(std::vector<std::string> unihashes, std::function<void(FindResult)> done) override;
-  void restore(std::string unihash, std::vector<OutputDir> outputs,
-               std::function<void(RestoreResult)> done) override;
+  void restore(std::vector<Restore> batch,
+               std::function<void(std::vector<RestoreResult>)> done) override;
   void store(std::string method, std::string taskhash, std::vector<OutputDir> outputs,
              std::function<void(StoreResult)> done) override;
   void signal_all(int sig) override;

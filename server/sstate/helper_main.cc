@@ -43,12 +43,18 @@ json find(sstate::Stores& stores, const json& request) {
 }
 
 json restore(sstate::Stores& stores, const json& request) {
-  auto restored =
-      sstate::restore_object(stores, request.at("unihash").get<std::string>(), outputs_of(request));
-  if (!restored) {
-    return {{"error", restored.error().message}};
+  json results = json::array();
+  for (const auto& item : request.at("batch")) {
+    auto restored =
+        sstate::restore_object(stores, item.at("unihash").get<std::string>(), outputs_of(item));
+    if (!restored) {
+      results.push_back({{"error", restored.error().message}});
+    } else {
+      results.push_back(
+          {{"restored", *restored ? json(sstate::store_kind_name(**restored)) : json()}});
+    }
   }
-  return {{"restored", *restored ? json(sstate::store_kind_name(**restored)) : json()}};
+  return {{"results", results}};
 }
 
 json store(sstate::Stores& stores, const json& request) {

@@ -38,8 +38,15 @@ public:
   virtual ~SceneCache() = default;
 
   virtual void find(std::vector<std::string> unihashes, std::function<void(FindResult)> done) = 0;
-  virtual void restore(std::string unihash, std::vector<OutputDir> outputs,
-                       std::function<void(RestoreResult)> done) = 0;
+  /// One object to restore: the task's unique hash and where its outputs go.
+  struct Restore {
+    std::string unihash;
+    std::vector<OutputDir> outputs;
+  };
+  /// Restore `batch` one after the other (in one helper: starting a process costs more than a
+  /// small restore); `done` gets one result per item, in order.
+  virtual void restore(std::vector<Restore> batch,
+                       std::function<void(std::vector<RestoreResult>)> done) = 0;
   /// Pack and store the outputs of `method` ("pn:do_task") that just ran with signature
   /// `taskhash`; the result says the unique hash they were stored under.
   virtual void store(std::string method, std::string taskhash, std::vector<OutputDir> outputs,
