@@ -2,9 +2,9 @@
 // Build planning.
 #include "server/build_plan.h"
 
-#include "server/parsed_metadata.h"
-
 #include "common/log.h"
+#include "server/parsed_metadata.h"
+#include "server/sstate/settings.h"
 
 #include <fmt/core.h>
 
@@ -122,6 +122,11 @@ common::Result<BuildPlan> plan_build(MetadataCache& metadata, const BuildRequest
   plan.tmpdir = metadata::value_or_empty(config, "TMPDIR");
   plan.jobs = job_count(request, config);
   plan.signatures = stamps::SignatureSettings::from(config);
+  std::vector<std::string> warnings;
+  plan.sstate = sstate::locations_from(config, plan.tmpdir, warnings);
+  for (const auto& warning : warnings) {
+    send_log_message(events, "warning", warning);
+  }
   return plan;
 }
 

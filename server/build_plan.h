@@ -8,6 +8,7 @@
 #include "server/parsed_metadata.h"
 #include "server/runqueue/recipe_index.h"
 #include "server/runqueue/task_graph.h"
+#include "server/sstate/operations.h"
 #include "server/stamps/stamp_db.h"
 #include "server/stamps/task_inputs.h"
 
@@ -46,6 +47,7 @@ struct BuildPlan {
   std::filesystem::path tmpdir; ///< empty when TMPDIR is not set
   size_t jobs = 1;
   stamps::SignatureSettings signatures;
+  std::optional<sstate::Locations> sstate; ///< nullopt: no shared-state cache
 };
 
 /// Parse the metadata (progress and every parse error as events on `events`), resolve

@@ -4,10 +4,13 @@
 
 #include "common/build_id.h"
 #include "common/log.h"
+#include "server/cleansstate_command.h"
 #include "server/exec/fd_lending_executor.h"
 #include "server/exec/task_child.h"
 #include "server/jobserver/task_jobserver.h"
 #include "server/parsed_metadata.h"
+#include "server/sstate/equivalence_db.h"
+#include "server/sstate/helper_cache.h"
 
 #include <boost/asio/post.hpp>
 #include <fmt/core.h>
@@ -48,6 +51,7 @@ void send_build_completed(EventSink& events, bool success, const runqueue::Build
   Json fields{{"success", success},
               {"attempted", summary.attempted},
               {"up_to_date", summary.up_to_date},
+              {"restored", summary.restored},
               {"ran", summary.ran},
               {"failed", summary.failed},
               {"failed_tasks", summary.failed_tasks}};
@@ -97,6 +101,8 @@ struct Cooker::Build {
   BuildEvents events;
   BuildPlan plan;
   std::optional<stamps::StampDb> stamps;
+  std::optional<sstate::EquivalenceDb> equivalence;
+  std::unique_ptr<sstate::HelperCache> sstate; ///< its helpers die with the build
   std::unique_ptr<jobserver::TaskJobserver> jobserver;
   std::unique_ptr<exec::Executor> executor; ///< lends the jobserver's fds to every task
   std::unique_ptr<runqueue::RunQueue> runqueue;
@@ -202,6 +208,10 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
   m_build = std::make_unique<Build>(&session, std::move(request));
   // Taken now, so that whatever ends this build also closes the client's make fds.
   auto client_jobserver = session.take_jobserver();
+  if (is_cleansstate(m_build->request)) {
+    return clean_sstate(m_io, m_metadata, m_build->request, m_build->events, m_build->sstate,
+                        [this](bool success) { finish_build(success, {}); });
+  }
   auto& events = m_build->events;
   auto plan = plan_build(m_metadata, m_build->request, events);
   if (!plan) {
@@ -218,17 +228,11 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
       environment.push_back(std::move(entry));
     }
   }
-  const auto& wanted = m_build->request;
-  runqueue::RunOptions run_options{m_build->plan.jobs,
-                                   forced_tasks(m_build->plan, wanted),
-                                   wanted.keep_going,
-                                   wanted.dry_run,
-                                   std::move(m_build->plan.signatures),
-                                   m_build->jobserver ? &m_build->jobserver->pool() : nullptr};
   m_build->runqueue = std::make_unique<runqueue::RunQueue>(
       m_io, std::move(m_build->plan.graph), *m_build->plan.recipes,
       m_build->executor ? *m_build->executor : *m_executor,
-      m_build->stamps ? &*m_build->stamps : nullptr, events, run_options, std::move(environment));
+      m_build->stamps ? &*m_build->stamps : nullptr, events, run_options(*m_build),
+      std::move(environment));
   m_build->runqueue->start(
       [this](const runqueue::BuildSummary& summary) { finish_build(summary.success, summary); });
 }
@@ -264,6 +268,40 @@ void Cooker::open_jobserver(std::optional<JobserverFds> client) {
       std::make_unique<exec::FdLendingExecutor>(*m_executor, build.jobserver->task_fds());
 }
 
+runqueue::RunOptions Cooker::run_options(Build& build) {
+  const auto& plan = build.plan;
+  if (plan.sstate) {
+    build.sstate = std::make_unique<sstate::HelperCache>(
+        m_io, sstate::HelperCache::default_helper(), *plan.sstate);
+    // A database that does not exist holds no equivalence; a dry run must not create it.
+    auto path = plan.sstate->sstate_dir / "hashequiv.db";
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) {
+      auto opened = sstate::EquivalenceDb::open(path);
+      if (opened) {
+        build.equivalence = std::move(*opened);
+      } else {
+        send_log_message(build.events, "warning", "hash equivalence: " + opened.error().message);
+      }
+    }
+  }
+  runqueue::RunOptions options;
+  options.jobs = plan.jobs;
+  options.forced = forced_tasks(plan, build.request);
+  options.keep_going = build.request.keep_going;
+  options.dry_run = build.request.dry_run;
+  options.signatures = std::move(build.plan.signatures);
+  options.slots = build.jobserver ? &build.jobserver->pool() : nullptr;
+  options.sstate = build.sstate.get();
+  if (build.equivalence) {
+    options.unihashes = [db = &*build.equivalence](std::string_view method,
+                                                   std::string_view taskhash) {
+      return db->unihash(method, taskhash);
+    };
+  }
+  return options;
+}
+
 void Cooker::start_dry_run(UiSession& session, BuildRequest request) {
   auto build = std::make_shared<Build>(&session, std::move(request));
   m_dry_runs.push_back(build);
@@ -283,15 +321,9 @@ void Cooker::start_dry_run(UiSession& session, BuildRequest request) {
   }
   build->plan = std::move(*plan);
   build->stamps = open_stamps(build->plan, build->events);
-  runqueue::RunOptions run_options{build->plan.jobs,
-                                   forced_tasks(build->plan, build->request),
-                                   build->request.keep_going,
-                                   true,
-                                   std::move(build->plan.signatures),
-                                   nullptr};
   build->runqueue = std::make_unique<runqueue::RunQueue>(
       m_io, std::move(build->plan.graph), *build->plan.recipes, *m_executor,
-      build->stamps ? &*build->stamps : nullptr, build->events, run_options,
+      build->stamps ? &*build->stamps : nullptr, build->events, run_options(*build),
       std::vector<std::string>{});
   build->runqueue->start(
       [done](const runqueue::BuildSummary& summary) { done(summary.success, summary); });

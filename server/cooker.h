@@ -83,6 +83,8 @@ private:
   /// A dry run (-n) writes and runs nothing, so it starts at once, beside any build.
   void start_dry_run(UiSession& session, BuildRequest request);
   void open_jobserver(std::optional<JobserverFds> client);
+  /// The runqueue options of `build`; opens its shared-state cache and hash equivalences.
+  runqueue::RunOptions run_options(Build& build);
   void finish_build(bool success, const runqueue::BuildSummary& summary);
   void start_next();
 

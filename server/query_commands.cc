@@ -7,6 +7,9 @@
 #include "server/runqueue/explain.h"
 #include "server/runqueue/graphviz.h"
 #include "server/runqueue/recipe_index.h"
+#include "server/runqueue/scene_plan.h"
+#include "server/sstate/equivalence_db.h"
+#include "server/sstate/operations.h"
 
 #include <fmt/core.h>
 
@@ -42,6 +45,68 @@ common::Result<std::optional<std::string>> optional_string(const Json& args, siz
     return common::fail(common::ErrorKind::usage, fmt::format("{} must be a string", what));
   }
   return std::optional<std::string>(args[index].get<std::string>());
+}
+
+// The hash equivalences recorded in the cache of `plan`, read from `db` (opened here when the
+// database exists; --explain creates nothing).
+runqueue::UnihashLookup unihash_lookup(const BuildPlan& plan,
+                                       std::optional<sstate::EquivalenceDb>& db) {
+  std::error_code ec;
+  if (!plan.sstate || !std::filesystem::exists(plan.sstate->sstate_dir / "hashequiv.db", ec)) {
+    return {};
+  }
+  auto opened = sstate::EquivalenceDb::open(plan.sstate->sstate_dir / "hashequiv.db");
+  if (!opened) {
+    return {};
+  }
+  db = std::move(*opened);
+  return [db = &*db](std::string_view method, std::string_view taskhash) {
+    return db->unihash(method, taskhash);
+  };
+}
+
+// What the cache would restore. --explain answers at once, so it looks only in SSTATE_DIR and
+// the mirrors (local files); the HTTP cache is asked by a dry run (-n), which waits for it.
+runqueue::SceneOutcome explain_scene(const BuildPlan& plan,
+                                     const std::vector<runqueue::TaskDecision>& decisions,
+                                     const std::vector<bool>& forced) {
+  runqueue::SceneOutcome scene;
+  if (!plan.sstate) {
+    return scene;
+  }
+  std::vector<bool> runs(decisions.size());
+  for (size_t index = 0; index < decisions.size(); ++index) {
+    runs[index] = decisions[index].runs();
+  }
+  auto needed = runqueue::tasks_needed(plan.graph, runs, {});
+  auto candidates = runqueue::setscene_candidates(
+      plan.graph,
+      [&](runqueue::TaskIndex index) -> const runqueue::TaskDecision& { return decisions[index]; },
+      needed, forced);
+  auto local = *plan.sstate;
+  local.http_url.clear();
+  sstate::Stores stores(local);
+  std::vector<std::string> unihashes;
+  for (auto index : candidates) {
+    unihashes.push_back(decisions[index].unihash);
+  }
+  auto found = sstate::find_objects(stores, unihashes);
+  scene.covered.assign(decisions.size(), false);
+  for (auto index : candidates) {
+    auto where = found.find(decisions[index].unihash);
+    if (where != found.end()) {
+      scene.covered[index] = true;
+      scene.lookups[index] =
+          fmt::format("restored from shared state ({})", sstate::store_kind_name(where->second));
+    } else {
+      scene.lookups[index] = fmt::format(
+          "no shared-state object for its signature {} in {}{}{}", decisions[index].unihash,
+          local.sstate_dir.string(), local.mirrors.empty() ? "" : " or the mirrors",
+          plan.sstate->http_url.empty() ? "" : " (the HTTP cache is asked by -n, not --explain)");
+    }
+  }
+  scene.needed = runqueue::tasks_needed(plan.graph, runs, scene.covered);
+  return scene;
 }
 
 } // namespace
@@ -160,9 +225,13 @@ Json Cooker::cmd_explain(UiSession& session, const Json& args) {
   }
   auto stamps = open_stamps(*plan, session);
   auto* stamps_db = stamps ? &*stamps : nullptr;
-  auto decisions = runqueue::decide_reruns(plan->graph, *plan->recipes, stamps_db,
-                                           plan->signatures, forced_tasks(*plan, *request));
-  send_output(session, runqueue::explain_reruns(plan->graph, *plan->recipes, decisions, stamps_db));
+  auto forced = forced_tasks(*plan, *request);
+  std::optional<sstate::EquivalenceDb> equivalence;
+  auto decisions = runqueue::decide_reruns(plan->graph, *plan->recipes, stamps_db, plan->signatures,
+                                           forced, unihash_lookup(*plan, equivalence));
+  auto scene = explain_scene(*plan, decisions, forced);
+  send_output(session,
+              runqueue::explain_reruns(plan->graph, *plan->recipes, decisions, stamps_db, scene));
   send_completed(session, true);
   return protocol::ok_reply();
 }

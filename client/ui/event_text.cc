@@ -117,13 +117,18 @@ void EventText::runqueue_state_changed(const Json& event, std::vector<Line>& lin
 
 void EventText::task_started(const Json& event, std::vector<Line>& lines) {
   add(lines, Level::note,
-      fmt::format("Running {}task {} of {} ({})", event.value("noexec", false) ? "noexec " : "",
+      fmt::format("Running {}task {} of {} ({})",
+                  event.value("setscene", false) ? "setscene "
+                  : event.value("noexec", false) ? "noexec "
+                                                 : "",
                   event.value("number", 0), event.value("total", 0), task_label(event)),
       LineKind::task_progress);
 }
 
 void EventText::task_completed(const Json& event, std::vector<Line>& lines) {
-  if (!event.value("noexec", false) && !event.value("dry_run", false)) {
+  // A setscene task that restored nothing is followed by the real task: its warning says so.
+  if (!event.value("noexec", false) && !event.value("dry_run", false) &&
+      event.value("restored", true)) {
     add(lines, Level::note, task_label(event) + ": Succeeded", LineKind::task_progress);
   }
 }
@@ -162,8 +167,25 @@ void EventText::log_message(const Json& event, std::vector<Line>& lines) {
   add(lines, level, event.value("message", ""));
 }
 
+// "Restored 12 tasks from shared state (10 local, 2 http).", when any were.
+void EventText::add_restored_summary(const Json& restored, std::vector<Line>& lines) const {
+  size_t total = 0;
+  std::vector<std::string> by_place;
+  for (const auto& [place, count] : restored.items()) {
+    size_t n = count.is_number_unsigned() ? count.get<size_t>() : 0;
+    total += n;
+    by_place.push_back(fmt::format("{} {}", n, place));
+  }
+  if (total > 0) {
+    add(lines, Level::note,
+        fmt::format("Restored {} from shared state ({}).", plural(total, "task"),
+                    fmt::join(by_place, ", ")));
+  }
+}
+
 void EventText::build_completed(const Json& event, std::vector<Line>& lines) {
   size_t failed = event.value("failed", size_t{0});
+  add_restored_summary(event.value("restored", Json::object()), lines);
   if (event.value("attempted", 0) > 0) {
     add(lines, Level::note,
         fmt::format("Tasks Summary: Attempted {} tasks of which {} didn't need to be rerun and "

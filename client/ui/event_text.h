@@ -66,6 +66,7 @@ private:
   void task_failed(const common::protocol::Json& event, std::vector<Line>& lines);
   void log_message(const common::protocol::Json& event, std::vector<Line>& lines);
   void build_completed(const common::protocol::Json& event, std::vector<Line>& lines);
+  void add_restored_summary(const common::protocol::Json& restored, std::vector<Line>& lines) const;
 
   int m_verbosity;
   RerunCommand m_rerun;

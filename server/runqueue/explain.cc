@@ -45,8 +45,8 @@ std::vector<std::string> line_diff(std::string_view before, std::string_view aft
   std::vector<std::vector<uint32_t>> common(a.size() + 1, std::vector<uint32_t>(b.size() + 1));
   for (size_t i = a.size(); i-- > 0;) {
     for (size_t j = b.size(); j-- > 0;) {
-      common[i][j] = a[i] == b[j] ? common[i + 1][j + 1] + 1
-                                  : std::max(common[i + 1][j], common[i][j + 1]);
+      common[i][j] =
+          a[i] == b[j] ? common[i + 1][j + 1] + 1 : std::max(common[i + 1][j], common[i][j + 1]);
     }
   }
   std::vector<std::string> out;
@@ -104,8 +104,8 @@ void describe_value_change(const stamps::TaskInput& before, const stamps::TaskIn
              std::max(before.value->size(), now.value->size()) > k_short_value) {
     auto added = missing_words(*now.value, *before.value);
     auto removed = missing_words(*before.value, *now.value);
-    out.push_back(fmt::format("{} {} changed: added '{}', removed '{}'", kind, now.name, added,
-                              removed));
+    out.push_back(
+        fmt::format("{} {} changed: added '{}', removed '{}'", kind, now.name, added, removed));
   } else {
     out.push_back(fmt::format("{} {} changed from {} to {}", kind, now.name, shown(before.value),
                               shown(now.value)));
@@ -124,8 +124,9 @@ std::vector<std::string> describe_changes(const stamps::RecordedInputs& before,
   for (const auto& input : now.inputs) {
     auto found = old_inputs.find(input.name);
     if (found == old_inputs.end()) {
-      out.push_back(fmt::format("new {} dependency {} = {}", input.function ? "function" : "variable",
-                                input.name, shown(input.value)));
+      out.push_back(fmt::format("new {} dependency {} = {}",
+                                input.function ? "function" : "variable", input.name,
+                                shown(input.value)));
       continue;
     }
     if (found->second->value != input.value) {
@@ -203,22 +204,43 @@ std::vector<std::string> reasons_for(const TaskGraph& graph, const RecipeIndex& 
 } // namespace
 
 std::string explain_reruns(const TaskGraph& graph, const RecipeIndex& recipes,
-                           const std::vector<TaskDecision>& decisions, stamps::StampDb* stamps) {
+                           const std::vector<TaskDecision>& decisions, stamps::StampDb* stamps,
+                           const SceneOutcome& scene) {
+  auto runs = [&](TaskIndex index) {
+    bool covered = !scene.covered.empty() && scene.covered[index];
+    bool needed = scene.needed.empty() || scene.needed[index];
+    return decisions[index].runs() && needed && !covered;
+  };
   std::set<std::string> rerunning;
   for (TaskIndex index : graph.order) {
-    if (decisions[index].runs()) {
+    if (runs(index)) {
       rerunning.insert(task_label(graph, recipes, index));
     }
   }
   std::string out;
+  size_t restored = 0;
   for (TaskIndex index : graph.order) {
-    const auto& decision = decisions[index];
     std::string label = task_label(graph, recipes, index);
-    for (const auto& reason : reasons_for(graph, recipes, decision, index, stamps, rerunning)) {
+    auto lookup = scene.lookups.find(index);
+    if (!scene.covered.empty() && scene.covered[index]) {
+      ++restored;
+      out += fmt::format("{}: {}\n", label, lookup->second);
+      continue;
+    }
+    if (!runs(index)) {
+      continue;
+    }
+    for (const auto& reason :
+         reasons_for(graph, recipes, decisions[index], index, stamps, rerunning)) {
       out += reason.starts_with("    ") ? reason + "\n" : fmt::format("{}: {}\n", label, reason);
     }
+    if (lookup != scene.lookups.end()) {
+      out += fmt::format("{}: {}\n", label, lookup->second);
+    }
   }
-  out += fmt::format("{} of {} tasks would run.\n", rerunning.size(), graph.nodes.size());
+  out += fmt::format("{} of {} tasks would run", rerunning.size(), graph.nodes.size());
+  out +=
+      restored > 0 ? fmt::format(", {} would be restored from shared state.\n", restored) : ".\n";
   return out;
 }
 

@@ -2,6 +2,7 @@
 // Rerun decisions.
 #include "server/runqueue/rerun_decision.h"
 
+#include "server/metadata/tasks.h"
 #include "server/parallel.h"
 #include "server/stamps/signature.h"
 
@@ -23,6 +24,24 @@ bool flag_set(const metadata::DataStore& data, std::string_view task, std::strin
     return metadata::flag_is_true(value ? *value : std::nullopt);
   }
   return metadata::flag_is_true(raw);
+}
+
+// The [sstate-outputs] of `task`: each word as written, and where it is once expanded. A word
+// that does not expand to one path is left out, as is every word when one fails to expand.
+std::vector<sstate::OutputDir> sstate_outputs(const metadata::DataStore& data,
+                                              std::string_view task) {
+  auto raw = data.get_flag_unexpanded(task, "sstate-outputs");
+  std::vector<sstate::OutputDir> outputs;
+  for (auto& word : metadata::split_words(raw.value_or(""))) {
+    auto path = data.expand(word);
+    if (!path) {
+      return {};
+    }
+    if (!path->empty() && path->find_first_of(" \t\n") == std::string::npos) {
+      outputs.push_back({std::move(word), std::move(*path)});
+    }
+  }
+  return outputs;
 }
 
 } // namespace
@@ -54,6 +73,9 @@ std::vector<std::string> scan_tasks(const TaskGraph& graph, const RecipeIndex& r
       const auto& task = graph.nodes[index].task;
       decisions[index].noexec = flag_set(*recipe.data, task, "noexec");
       decisions[index].nostamp = flag_set(*recipe.data, task, "nostamp");
+      if (!decisions[index].noexec && !decisions[index].nostamp) {
+        decisions[index].sstate_outputs = sstate_outputs(*recipe.data, task);
+      }
       hashes[index] = scanner.inputs_hash(task);
     }
   });
@@ -83,24 +105,31 @@ void collect_inputs(const TaskGraph& graph, const RecipeIndex& recipes,
 std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeIndex& recipes,
                                         stamps::StampDb* stamps,
                                         const stamps::SignatureSettings& settings,
-                                        const std::vector<bool>& forced) {
+                                        const std::vector<bool>& forced,
+                                        const UnihashLookup& unihashes) {
   std::vector<TaskDecision> decisions(graph.nodes.size());
   auto inputs_hashes = scan_tasks(graph, recipes, settings, decisions);
-  auto recorded = stamps ? stamps->stamps() : std::unordered_map<std::string, stamps::StampDb::Stamp>{};
+  auto recorded =
+      stamps ? stamps->stamps() : std::unordered_map<std::string, stamps::StampDb::Stamp>{};
   for (TaskIndex index : graph.order) {
     const auto& node = graph.nodes[index];
     const auto& recipe = recipes[node.recipe];
     auto& decision = decisions[index];
     for (TaskIndex dep : node.deps) {
-      decision.dep_signatures.emplace_back(task_label(graph, recipes, dep),
-                                           decisions[dep].signature);
+      decision.dep_signatures.emplace_back(task_label(graph, recipes, dep), decisions[dep].unihash);
     }
     std::sort(decision.dep_signatures.begin(), decision.dep_signatures.end());
     std::vector<std::string_view> dep_signatures;
     for (const auto& [label, signature] : decision.dep_signatures) {
       dep_signatures.push_back(signature);
     }
-    decision.signature = stamps::task_signature(inputs_hashes[index], dep_signatures);
+    decision.inputs_hash = std::move(inputs_hashes[index]);
+    decision.signature = stamps::task_signature(decision.inputs_hash, dep_signatures);
+    decision.unihash = decision.signature;
+    if (unihashes && !decision.sstate_outputs.empty()) {
+      decision.unihash = unihashes(task_label(graph, recipes, index), decision.signature)
+                             .value_or(decision.signature);
+    }
     if (auto found = recorded.find(stamps::StampDb::task_key(recipe.file.string(), node.task));
         found != recorded.end()) {
       decision.stamp = std::move(found->second);
@@ -122,7 +151,7 @@ std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeInde
       decision.reason = RerunReason::unfinished;
     } else if (stamp->signature != decision.signature) {
       decision.reason = RerunReason::signature_changed;
-    } else if (dep_runs != node.deps.end()) {
+    } else if (dep_runs != node.deps.end() && decision.sstate_outputs.empty()) {
       decision.reason = RerunReason::dependency_reruns;
       decision.because = *dep_runs;
     } else if (dep_later != node.deps.end()) {

@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "server/exec/log_tail.h"
 #include "server/exec/task_planner.h"
+#include "server/runqueue/scene_plan.h"
 #include "server/stamps/recorded_inputs.h"
 
 #include <boost/asio/post.hpp>
@@ -92,34 +93,43 @@ void RunQueue::start(std::function<void(const BuildSummary&)> on_finished) {
   }
   set_state(State::prepare);
   prepare();
-  set_state(State::scene_init);
-  set_state(State::scene_run);
-  set_state(State::run_init);
-  set_state(State::running);
-  schedule();
-  maybe_finish();
+  scene_init();
 }
 
 void RunQueue::prepare() {
   m_options.forced.resize(m_runs.size(), false);
   double started = protocol::monotonic_seconds();
-  auto decisions =
-      decide_reruns(m_graph, m_recipes, m_stamps, m_options.signatures, m_options.forced);
+  auto decisions = decide_reruns(m_graph, m_recipes, m_stamps, m_options.signatures,
+                                 m_options.forced, m_options.unihashes);
   common::log::info("signatures and stamps of {} tasks checked in {:.1f} ms", m_runs.size(),
                     (protocol::monotonic_seconds() - started) * 1000);
   for (TaskIndex index : m_graph.order) {
-    auto& run = m_runs[index];
-    run.decision = std::move(decisions[index]);
-    run.status = run.decision.runs() ? Status::waiting : Status::up_to_date;
-    m_to_run += run.decision.runs() ? 1 : 0;
-    for (TaskIndex dep : m_graph.nodes[index].deps) {
-      run.remaining_deps += m_runs[dep].status != Status::up_to_date ? 1 : 0;
-    }
+    m_runs[index].decision = std::move(decisions[index]);
   }
   m_summary.attempted = m_runs.size();
+}
+
+// Once the cache has restored what it could: what is left to run, what waits for what, and
+// in which order.
+void RunQueue::run_init() {
+  set_state(State::run_init);
+  auto needed = tasks_needed(m_graph, would_run(), m_covered);
+  for (TaskIndex index : m_graph.order) {
+    auto& run = m_runs[index];
+    if (run.status != Status::restored) {
+      run.status = needed[index] ? Status::waiting : Status::up_to_date;
+    }
+    m_to_run += needed[index] ? 1 : 0;
+    for (TaskIndex dep : m_graph.nodes[index].deps) {
+      run.remaining_deps += m_runs[dep].status == Status::waiting ? 1 : 0;
+    }
+  }
   m_summary.up_to_date = m_runs.size() - m_to_run;
   forget_stamps_of_tasks_to_run();
   prioritise();
+  set_state(State::running);
+  schedule();
+  maybe_finish();
 }
 
 // The outputs of every task that runs are about to change: until it succeeds again it is not
@@ -132,7 +142,7 @@ void RunQueue::forget_stamps_of_tasks_to_run() {
   std::vector<std::pair<std::string, std::string>> tasks;
   for (TaskIndex index = 0; index < m_runs.size(); ++index) {
     const auto& decision = m_runs[index].decision;
-    if (decision.runs() && decision.stamp && decision.stamp->complete) {
+    if (m_runs[index].status == Status::waiting && decision.stamp && decision.stamp->complete) {
       const auto& node = m_graph.nodes[index];
       tasks.emplace_back(m_recipes[node.recipe].file.string(), node.task);
     }
@@ -157,12 +167,12 @@ void RunQueue::prioritise() {
   }
   for (auto it = m_graph.order.rbegin(); it != m_graph.order.rend(); ++it) {
     auto& run = m_runs[*it];
-    if (run.status == Status::up_to_date) {
+    if (run.status != Status::waiting) {
       continue;
     }
     const auto& node = m_graph.nodes[*it];
-    auto measured = durations.find(
-        stamps::StampDb::task_key(m_recipes[node.recipe].file.string(), node.task));
+    auto measured =
+        durations.find(stamps::StampDb::task_key(m_recipes[node.recipe].file.string(), node.task));
     double longest = 0;
     for (TaskIndex dependent : node.dependents) {
       longest = std::max(longest, m_runs[dependent].priority);
@@ -225,8 +235,9 @@ void RunQueue::start_task(TaskIndex index) {
   }
   run.status = Status::running;
   ++m_running;
-  auto started = m_executor.start(
-      index, std::move(*plan), [this, index](exec::TaskOutcome outcome) { finish_task(index, outcome); });
+  auto started =
+      m_executor.start(index, std::move(*plan),
+                       [this, index](exec::TaskOutcome outcome) { finish_task(index, outcome); });
   if (!started) {
     --m_running;
     m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
@@ -241,7 +252,10 @@ void RunQueue::finish_task(TaskIndex index, const exec::TaskOutcome& outcome) {
   if (m_options.slots != nullptr) {
     m_options.slots->release();
   }
-  if (outcome.status.success()) {
+  if (outcome.status.success() && m_options.sstate != nullptr &&
+      !m_runs[index].decision.sstate_outputs.empty()) {
+    store_outputs(index);
+  } else if (outcome.status.success()) {
     complete_task(index);
   } else {
     fail_task(index, outcome.status.describe(), outcome.log);
@@ -252,18 +266,10 @@ void RunQueue::finish_task(TaskIndex index, const exec::TaskOutcome& outcome) {
 
 void RunQueue::complete_task(TaskIndex index) {
   auto& run = m_runs[index];
-  const auto& node = m_graph.nodes[index];
   run.status = Status::done;
   ++m_summary.ran;
   double duration = protocol::monotonic_seconds() - run.started;
-  if (m_stamps && !run.decision.nostamp && !m_options.dry_run) {
-    auto inputs = stamps::to_record({std::move(run.decision.inputs), run.decision.dep_signatures});
-    auto recorded = m_stamps->record(m_recipes[node.recipe].file.string(), node.task,
-                                     run.decision.signature, run.started, duration, inputs);
-    if (!recorded) {
-      common::log::warning("{}: {}", label(index), recorded.error().message);
-    }
-  }
+  record_stamp(index, duration);
   auto fields = task_fields(index);
   fields["duration"] = duration;
   if (run.decision.noexec || m_options.dry_run) {
@@ -271,6 +277,28 @@ void RunQueue::complete_task(TaskIndex index) {
   }
   m_events.send_event(protocol::make_event(protocol::event::task_completed, fields));
   release_dependents(index);
+}
+
+std::vector<bool> RunQueue::would_run() const {
+  std::vector<bool> runs(m_runs.size());
+  for (size_t index = 0; index < m_runs.size(); ++index) {
+    runs[index] = m_runs[index].decision.runs();
+  }
+  return runs;
+}
+
+void RunQueue::record_stamp(TaskIndex index, double duration) {
+  auto& run = m_runs[index];
+  if (!m_stamps || run.decision.nostamp || m_options.dry_run) {
+    return;
+  }
+  const auto& node = m_graph.nodes[index];
+  auto inputs = stamps::to_record({std::move(run.decision.inputs), run.decision.dep_signatures});
+  auto recorded = m_stamps->record(m_recipes[node.recipe].file.string(), node.task,
+                                   run.decision.signature, run.started, duration, inputs);
+  if (!recorded) {
+    common::log::warning("{}: {}", label(index), recorded.error().message);
+  }
 }
 
 void RunQueue::release_dependents(TaskIndex index) {
@@ -330,6 +358,9 @@ void RunQueue::stop(StopMode mode) {
   }
   if (mode == StopMode::terminate && m_running > 0) {
     m_executor.signal_all(SIGTERM);
+    if (m_options.sstate != nullptr) {
+      m_options.sstate->signal_all(SIGTERM);
+    }
     m_kill_timer.expires_after(k_kill_grace);
     m_kill_timer.async_wait([this, alive = m_alive](const boost::system::error_code& ec) {
       if (*alive && !ec) {
@@ -341,7 +372,8 @@ void RunQueue::stop(StopMode mode) {
 }
 
 void RunQueue::maybe_finish() {
-  if (m_running > 0 || m_state == State::complete || m_state == State::failed) {
+  // Before `running`, the scene states move on by themselves when their work ends.
+  if (m_running > 0 || m_storing > 0 || m_state != State::running) {
     return;
   }
   if (!m_stopping && !m_ready.empty()) {

@@ -3,24 +3,29 @@
 //
 // States, each announced with a RunQueueStateChanged event (BitBake's RunQueueState):
 //   prepare -> scene_init -> scene_run -> run_init -> running -> clean_up -> complete | failed
-// prepare decides which tasks must run (`needs_run`) and their priorities; the scene
-// states restore from a shared-state cache once one exists; running starts ready tasks, highest
-// priority first, and advances one step each time a task ends; clean_up waits for the running
-// tasks after a failure or a stop. Everything happens on the event-loop thread, and nothing
-// here blocks: tasks are children awaited through the executor.
+// prepare decides which tasks would run; scene_init asks the shared-state cache which of those
+// with [sstate-outputs] have an object; scene_run restores them (BitBake's setscene tasks),
+// at most `jobs` at once; run_init drops the tasks that restored ones made unnecessary and
+// sets priorities; running starts ready tasks, highest priority first, and advances one step
+// each time a task ends (a task with [sstate-outputs] ends once its outputs are stored);
+// clean_up waits for the running tasks after a failure or a stop. Everything happens on the
+// event-loop thread, and nothing here blocks: tasks and cache work are children awaited
+// through the executor and the scene cache.
 #pragma once
 
 #include "server/event_sink.h"
 #include "server/exec/executor.h"
-#include "server/runqueue/rerun_decision.h"
 #include "server/jobserver/token_pool.h"
+#include "server/runqueue/rerun_decision.h"
 #include "server/runqueue/task_graph.h"
+#include "server/sstate/scene_cache.h"
 #include "server/stamps/stamp_db.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,13 +47,18 @@ struct RunOptions {
   /// Where the slot of each task beyond the first comes from (a jobserver); null: only `jobs`
   /// limits. Must outlive the runqueue.
   jobserver::TokenPool* slots = nullptr;
+  /// The shared-state cache; null: none, every task runs. Must outlive the runqueue.
+  sstate::SceneCache* sstate = nullptr;
+  /// Hash equivalence: the unique hashes recorded so far. Empty: none.
+  UnihashLookup unihashes;
 };
 
 struct BuildSummary {
   bool success = false;
-  size_t attempted = 0;  ///< tasks in the graph
-  size_t up_to_date = 0; ///< didn't need to be rerun
-  size_t ran = 0;        ///< completed successfully
+  size_t attempted = 0;                   ///< tasks in the graph
+  size_t up_to_date = 0;                  ///< didn't need to be rerun (restored ones included)
+  std::map<std::string, size_t> restored; ///< by where they came from: "local", "mirror", "http"
+  size_t ran = 0;                         ///< completed successfully
   size_t failed = 0;
   std::vector<std::string> failed_tasks; ///< "recipe:do_task"
 };
@@ -70,7 +80,7 @@ public:
   void stop(StopMode mode);
 
 private:
-  enum class Status { waiting, up_to_date, ready, running, done, failed, skipped };
+  enum class Status { waiting, up_to_date, restored, ready, running, done, failed, skipped };
   struct TaskRun {
     Status status = Status::waiting;
     size_t remaining_deps = 0; ///< deps that still have to run
@@ -85,6 +95,19 @@ private:
   }
   void set_state(State state);
   void prepare();
+  // The scene states (runqueue_scene.cc).
+  void scene_init();
+  void scene_found(const std::vector<TaskIndex>& candidates, const sstate::FindResult& result);
+  void schedule_setscene();
+  void setscene_done(TaskIndex index, const sstate::RestoreResult& result);
+  void store_outputs(TaskIndex index);
+  void rehash_dependents(TaskIndex index);
+  bool resign(TaskIndex index);
+  void warn(const std::string& message);
+  void run_init();
+  void record_stamp(TaskIndex index, double duration);
+  /// Per task: whether its decision is to run (before any restore).
+  std::vector<bool> would_run() const;
   void forget_stamps_of_tasks_to_run();
   void prioritise();
   void schedule();
@@ -107,7 +130,12 @@ private:
   RunOptions m_options;
   std::vector<std::string> m_environment;
   std::vector<TaskRun> m_runs;
-  std::vector<TaskIndex> m_ready; ///< a heap ordered by priority
+  std::vector<TaskIndex> m_ready;    ///< a heap ordered by priority
+  std::vector<TaskIndex> m_setscene; ///< restores still to start, in graph order
+  size_t m_setscene_total = 0;
+  size_t m_setscene_started = 0;
+  std::vector<bool> m_covered; ///< restored from the cache
+  size_t m_storing = 0;        ///< tasks whose outputs are being stored
   State m_state = State::prepare;
   BuildSummary m_summary;
   size_t m_to_run = 0;

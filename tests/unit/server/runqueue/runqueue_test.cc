@@ -3,6 +3,7 @@
 #include "server/runqueue/runqueue.h"
 #include "tests/testing/event_recorder.h"
 #include "tests/testing/fake_executor.h"
+#include "tests/testing/fake_scene_cache.h"
 #include "tests/testing/process.h"
 #include "tests/testing/recipes.h"
 
@@ -227,6 +228,83 @@ TEST_F(RunQueueTest, EachTaskBeyondTheFirstWaitsForAJobserverToken) {
   EXPECT_TRUE(m_summary->success);
   EXPECT_EQ(in_pipe(), 1);
   EXPECT_EQ(m_pool->in_use(), 0u);
+}
+
+// a -> b (cached) -> all, and c after a -> all2: b can be restored; c still needs a.
+const char* k_cached_b = R"bb(
+do_a() {
+	:
+}
+do_b() {
+	:
+}
+do_b[sstate-outputs] = "/out/b"
+do_c() {
+	:
+}
+addtask a
+addtask b after do_a
+addtask c after do_a
+addtask all after do_b
+do_all[noexec] = "1"
+addtask all2 after do_b do_c
+do_all2[noexec] = "1"
+)bb";
+
+TEST_F(RunQueueTest, RestoredTaskSkipsWhatOnlyItNeeded) {
+  // Given a cached task whose object exists, we should restore it in SceneRun, run no real
+  // task for it, and leave out its dependency that nothing else needs.
+  testing::FakeSceneCache cache(m_io);
+  RunOptions options = run_options(2);
+  options.sstate = &cache;
+  start({make_recipe("r", k_cached_b)}, {{"r", "all"}}, options);
+  deliver();
+  deliver();
+  ASSERT_TRUE(m_summary);
+  EXPECT_TRUE(m_summary->success);
+  EXPECT_THAT(m_executor.started(), ::testing::IsEmpty());
+  EXPECT_EQ(m_summary->restored["local"], 1u);
+  EXPECT_EQ(m_summary->up_to_date, 2u) << "a (not needed) and b (restored)";
+}
+
+TEST_F(RunQueueTest, RestoredTaskKeepsDependenciesOthersNeed) {
+  // Given a restored task whose dependency another running task needs, we should run that
+  // dependency and the other task, and store nothing for the restored one.
+  testing::FakeSceneCache cache(m_io);
+  RunOptions options = run_options(2);
+  options.sstate = &cache;
+  start({make_recipe("r", k_cached_b)}, {{"r", "all2"}}, options);
+  deliver();
+  deliver();
+  EXPECT_THAT(m_executor.started(), ElementsAre("r:do_a"));
+  m_executor.finish("r:do_a");
+  EXPECT_THAT(m_executor.started(), ElementsAre("r:do_a", "r:do_c"));
+  m_executor.finish("r:do_c");
+  deliver();
+  ASSERT_TRUE(m_summary);
+  EXPECT_TRUE(m_summary->success);
+  EXPECT_THAT(cache.stored(), ::testing::IsEmpty());
+}
+
+TEST_F(RunQueueTest, FailedRestoreRunsTheRealTaskAndStoresItsOutputs) {
+  // Given a corrupt object, we should warn, run the task and its dependency for real, and
+  // start the dependents only once the outputs are stored.
+  testing::FakeSceneCache cache(m_io);
+  cache.corrupt("/out/b");
+  RunOptions options = run_options(2);
+  options.sstate = &cache;
+  start({make_recipe("r", k_cached_b)}, {{"r", "all"}}, options);
+  deliver();
+  deliver();
+  EXPECT_FALSE(m_events.of_type("LogMessage").empty());
+  EXPECT_THAT(m_executor.started(), ElementsAre("r:do_a"));
+  m_executor.finish("r:do_a");
+  m_executor.finish("r:do_b");
+  EXPECT_FALSE(m_summary) << "done only once stored";
+  deliver();
+  ASSERT_TRUE(m_summary);
+  EXPECT_TRUE(m_summary->success);
+  EXPECT_THAT(cache.stored(), ElementsAre("r:do_b"));
 }
 
 } // namespace

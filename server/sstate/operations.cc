@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+// Shared-state operations of the helper process.
+#include "server/sstate/operations.h"
+
+#include "server/sstate/cache_keys.h"
+#include "server/sstate/equivalence_db.h"
+#include "server/sstate/http_store.h"
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace bbrun::server::sstate {
+
+using common::ErrorKind;
+using common::fail;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+json locations_to_json(const Locations& locations) {
+  json mirrors = json::array();
+  for (const auto& mirror : locations.mirrors) {
+    mirrors.push_back(mirror.string());
+  }
+  return {{"sstate_dir", locations.sstate_dir.string()},
+          {"mirrors", mirrors},
+          {"http", locations.http_url},
+          {"timeout_ms", locations.timeout.count()}};
+}
+
+common::Result<Locations> locations_from_json(const json& in) {
+  try {
+    Locations out;
+    out.sstate_dir = in.at("sstate_dir").get<std::string>();
+    for (const auto& mirror : in.at("mirrors")) {
+      out.mirrors.emplace_back(mirror.get<std::string>());
+    }
+    out.http_url = in.at("http").get<std::string>();
+    out.timeout = std::chrono::milliseconds(in.at("timeout_ms").get<int64_t>());
+    return out;
+  } catch (const json::exception& error) {
+    return fail(ErrorKind::protocol, fmt::format("shared-state locations: {}", error.what()));
+  }
+}
+
+Stores::Stores(const Locations& locations)
+    : m_sstate_dir(locations.sstate_dir), m_local(locations.sstate_dir, StoreKind::local) {
+  for (const auto& mirror : locations.mirrors) {
+    m_others.push_back(std::make_unique<DirStore>(mirror, StoreKind::mirror));
+  }
+  if (!locations.http_url.empty()) {
+    m_others.push_back(std::make_unique<HttpStore>(locations.http_url, locations.timeout));
+  }
+}
+
+std::vector<CacheStore*> Stores::readers() {
+  std::vector<CacheStore*> out{&m_local};
+  for (const auto& store : m_others) {
+    if (std::find(m_failed.begin(), m_failed.end(), store.get()) == m_failed.end()) {
+      out.push_back(store.get());
+    }
+  }
+  return out;
+}
+
+std::vector<CacheStore*> Stores::writers() {
+  auto out = readers();
+  std::erase_if(out, [](CacheStore* store) { return !store->writable(); });
+  return out;
+}
+
+void Stores::failed(CacheStore& store, const common::Error& error) {
+  if (&store != &m_local) {
+    m_failed.push_back(&store);
+  }
+  m_warnings.push_back(
+      {store.where(),
+       fmt::format("shared-state {} cache {} unavailable, carrying on without it: {}",
+                   store_kind_name(store.kind()), store.where(), error.message)});
+}
+
+std::map<std::string, StoreKind> find_objects(Stores& stores,
+                                              const std::vector<std::string>& unihashes) {
+  std::map<std::string, StoreKind> found;
+  for (const auto& unihash : unihashes) {
+    auto key = object_key(unihash);
+    for (CacheStore* store : stores.readers()) {
+      auto entry = store->get_entry(key);
+      if (!entry) {
+        stores.failed(*store, entry.error());
+      } else if (*entry) {
+        found.emplace(unihash, store->kind());
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+namespace {
+
+std::optional<std::string> entry_sha256(const std::string& text) {
+  auto entry = json::parse(text, nullptr, false);
+  if (entry.is_discarded() || !entry.is_object() || !entry.contains("sha256") ||
+      !entry["sha256"].is_string()) {
+    return std::nullopt;
+  }
+  return entry["sha256"].get<std::string>();
+}
+
+// The object named by `entry` of `store`, as a file in SSTATE_DIR (copied there when it came
+// from elsewhere); nullopt when the store does not have it after all.
+common::Result<std::optional<fs::path>> local_copy(Stores& stores, CacheStore& store,
+                                                   const std::string& sha256) {
+  auto final_path = stores.local().object_path(sha256);
+  if (&store == &stores.local()) {
+    std::error_code ec;
+    return fs::exists(final_path, ec) ? std::optional<fs::path>(final_path) : std::nullopt;
+  }
+  std::error_code ec;
+  fs::create_directories(final_path.parent_path(), ec);
+  auto temp = DirStore::temp_beside(final_path);
+  auto fetched = store.fetch_object(sha256, temp);
+  if (!fetched) {
+    return fail(fetched.error());
+  }
+  return *fetched ? std::optional<fs::path>(temp) : std::nullopt;
+}
+
+} // namespace
+
+common::Result<std::optional<StoreKind>> restore_object(Stores& stores, const std::string& unihash,
+                                                        const std::vector<OutputDir>& outputs) {
+  auto key = object_key(unihash);
+  for (CacheStore* store : stores.readers()) {
+    auto entry = store->get_entry(key);
+    if (!entry) {
+      stores.failed(*store, entry.error());
+      continue;
+    }
+    if (!*entry) {
+      continue;
+    }
+    auto sha256 = entry_sha256(**entry);
+    if (!sha256) {
+      return fail(ErrorKind::io, fmt::format("corrupt entry {} in {}", key, store->where()));
+    }
+    auto object = local_copy(stores, *store, *sha256);
+    if (!object) {
+      stores.failed(*store, object.error());
+      continue;
+    }
+    if (!*object) {
+      continue;
+    }
+    std::error_code ec;
+    auto unpacked = unpack_object(**object, *sha256, outputs);
+    if (!unpacked) {
+      fs::remove(**object, ec);
+      return fail(ErrorKind::io, fmt::format("object {} from {}: {}", *sha256, store->where(),
+                                             unpacked.error().message));
+    }
+    if (store != &stores.local()) {
+      fs::rename(**object, stores.local().object_path(*sha256), ec);
+      (void)stores.local().put_entry(key, **entry);
+    }
+    return std::optional<StoreKind>(store->kind());
+  }
+  return std::optional<StoreKind>{};
+}
+
+namespace {
+
+// The unique hash of `request`'s task, given that its outputs hash to `outhash`: what the
+// local database or, failing that, the HTTP cache says the first such outputs were stored
+// under, else the task hash itself. Recorded both ways for the next build.
+std::string equivalent_hash(Stores& stores, const StoreRequest& request,
+                            const std::string& outhash) {
+  auto db = EquivalenceDb::open(stores.sstate_dir() / "hashequiv.db");
+  auto known = db ? db->by_outhash(request.method, outhash) : std::nullopt;
+  std::vector<CacheStore*> shared = stores.writers();
+  std::erase_if(shared, [&](CacheStore* store) { return store == &stores.local(); });
+  for (CacheStore* store : shared) {
+    if (known) {
+      break;
+    }
+    auto entry = store->get_entry(outhash_key(request.method, outhash));
+    if (!entry) {
+      stores.failed(*store, entry.error());
+    } else if (*entry) {
+      known = **entry;
+    }
+  }
+  std::string unihash = known.value_or(request.taskhash);
+  if (db) {
+    auto reported = db->report(request.method, request.taskhash, outhash, known);
+    unihash = reported ? *reported : unihash;
+  }
+  for (CacheStore* store : shared) {
+    auto put = store->put_entry(outhash_key(request.method, outhash), unihash);
+    if (put) {
+      put = store->put_entry(unihash_key(request.method, request.taskhash), unihash);
+    }
+    if (!put) {
+      stores.failed(*store, put.error());
+    }
+  }
+  return unihash;
+}
+
+json entry_for(const StoreRequest& request, const PackedObject& packed) {
+  json outputs = json::array();
+  for (const auto& output : request.outputs) {
+    outputs.push_back(output.name);
+  }
+  return {{"sha256", packed.sha256},
+          {"size", packed.size},
+          {"method", request.method},
+          {"outputs", outputs}};
+}
+
+} // namespace
+
+common::Result<Stored> store_outputs(Stores& stores, const StoreRequest& request) {
+  auto staging = stores.sstate_dir() / "tmp";
+  std::error_code ec;
+  fs::create_directories(staging, ec);
+  auto temp = DirStore::temp_beside(staging / "object");
+  auto packed = pack_outputs(request.outputs, temp);
+  if (!packed) {
+    return fail(packed.error());
+  }
+  Stored stored{equivalent_hash(stores, request, packed->outhash), packed->outhash, packed->sha256};
+  auto entry = entry_for(request, *packed).dump();
+  for (CacheStore* store : stores.writers()) {
+    auto put = store->put_object(packed->sha256, temp);
+    if (put) {
+      put = store->put_entry(object_key(stored.unihash), entry);
+    }
+    if (!put) {
+      stores.failed(*store, put.error());
+    }
+  }
+  fs::remove(temp, ec);
+  return stored;
+}
+
+common::Result<size_t> clean_recipe(Stores& stores, const std::string& pn) {
+  std::set<std::string> removed_objects;
+  std::set<std::string> kept_objects;
+  size_t removed = 0;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(stores.sstate_dir() / "ac", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (!it->is_regular_file(ec)) {
+      continue;
+    }
+    auto text = stores.local().get_entry(it->path().filename().string());
+    auto entry = json::parse(text && *text ? **text : "", nullptr, false);
+    if (entry.is_discarded() || !entry.is_object()) {
+      continue;
+    }
+    auto sha256 = entry.value("sha256", "");
+    if (entry.value("method", "").starts_with(pn + ":")) {
+      fs::remove(it->path(), ec);
+      removed_objects.insert(sha256);
+      ++removed;
+    } else {
+      kept_objects.insert(sha256);
+    }
+  }
+  for (const auto& sha256 : removed_objects) {
+    if (!kept_objects.contains(sha256)) {
+      fs::remove(stores.local().object_path(sha256), ec);
+    }
+  }
+  return removed;
+}
+
+} // namespace bbrun::server::sstate
