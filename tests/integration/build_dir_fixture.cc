@@ -92,6 +92,21 @@ pid_t BuildDirFixture::start_bbrun(const std::vector<std::string>& args) const {
   return pid;
 }
 
+int BuildDirFixture::start_server(const std::vector<std::string>& extra) const {
+  std::vector<std::string> args{"--server-only"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto result = bbrun(args);
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  return server_pid();
+}
+
+int BuildDirFixture::start_quiet_server() const {
+  int pid = start_server();
+  EXPECT_TRUE(
+      wait_until([&] { return server_log().find("session 1: closed") != std::string::npos; }));
+  return pid;
+}
+
 int BuildDirFixture::server_pid() const {
   std::string text = read_file(builddir() / "bbrun.lock");
   return text.empty() ? 0 : std::atoi(text.c_str());

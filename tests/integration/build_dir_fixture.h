@@ -43,6 +43,12 @@ protected:
   /// to /dev/null); the caller reaps it with waitpid.
   pid_t start_bbrun(const std::vector<std::string>& args) const;
 
+  /// Start a server with `bbrun --server-only` plus `extra` and return its pid.
+  int start_server(const std::vector<std::string>& extra = {}) const;
+  /// Start a server and wait until the starting client's session is closed, so that the
+  /// server holds nothing of any client; return its pid.
+  int start_quiet_server() const;
+
   /// The pid written in bbrun.lock (0 when none).
   int server_pid() const;
   std::string server_log() const { return read_file(builddir() / "bbrun-server.log"); }
