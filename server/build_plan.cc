@@ -91,6 +91,7 @@ common::Result<BuildRequest> decode_build_request(const Json& args) {
       read(*make, "jobs", jobserver.jobs.emplace());
     }
     read(*make, "fifo", jobserver.fifo);
+    read(*make, "escrow", jobserver.escrow);
     request.make_jobserver = std::move(jobserver);
   }
   if (wrong) {

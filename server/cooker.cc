@@ -246,10 +246,11 @@ void Cooker::open_jobserver(std::optional<JobserverFds> client) {
   auto& build = *m_build;
   common::Result<std::unique_ptr<jobserver::TaskJobserver>> opened;
   if (client) {
-    jobserver::MakeJobserver make{std::move(client->read), std::move(client->write), {}, {}};
+    jobserver::MakeJobserver make{std::move(client->read), std::move(client->write), {}, {}, {}};
     if (build.request.make_jobserver) {
       make.fifo = build.request.make_jobserver->fifo;
       make.jobs = build.request.make_jobserver->jobs;
+      make.escrow = build.request.make_jobserver->escrow;
     }
     opened = jobserver::TaskJobserver::join(m_io, std::move(make), build.plan.jobs);
   } else {
