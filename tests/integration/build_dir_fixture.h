@@ -30,6 +30,9 @@ protected:
   void add_recipe(const std::string& file, const std::string& content) const;
   void write_local_conf(const std::string& content) const;
 
+  /// The `bbrun` under test: $BBRUN_CLIENT, else bbrun on PATH.
+  static std::string client();
+
   /// Run the real `bbrun` in the build directory with `args`.
   ProcessResult bbrun(const std::vector<std::string>& args,
                       const std::vector<std::string>& extra_env = {},

@@ -87,11 +87,6 @@ protected:
                                          builddir().string(), client()));
   }
 
-  std::string client() const {
-    const char* path = std::getenv("BBRUN_CLIENT");
-    return path != nullptr ? path : "bbrun";
-  }
-
   // Every (recipe, task) whose log has a start but no end for `round`.
   std::set<std::string> unfinished(int round) const {
     std::set<std::string> out;

@@ -83,6 +83,21 @@ TEST_F(ServerIntegrationTest, SecondServerIsRefusedByTheLock) {
   EXPECT_EQ(bbrun({"--status"}).exit_code, 0);
 }
 
+TEST_F(ServerIntegrationTest, BuildDirectoryBeyondSunPathWorks) {
+  // Given a build directory whose socket path is longer than sun_path's 108 bytes, a build
+  // should start a server there, connect to it (through the directory's fd) and succeed.
+  const fs::path deep = m_temp.path() / std::string(80, 'd') / std::string(80, 'e') / "build";
+  ASSERT_GT((deep / "bbrun.sock").string().size(), sizeof(sockaddr_un::sun_path));
+  const fs::path relative = fs::relative(deep, m_temp.path());
+  m_temp.write(relative / "conf/bblayers.conf", read_file(builddir() / "conf/bblayers.conf"));
+  m_temp.write(relative / "conf/local.conf", "");
+  add_recipe("hello_1.0.bb", "do_x() {\n\t:\n}\naddtask x before do_build\n");
+  auto built = bbrun_in(deep, {"hello"});
+  EXPECT_EQ(built.exit_code, 0) << built.out << built.err;
+  EXPECT_EQ(bbrun_in(deep, {"--status"}).exit_code, 0);
+  EXPECT_EQ(bbrun_in(deep, {"-m"}).exit_code, 0);
+}
+
 TEST_F(ServerIntegrationTest, IdleTimeoutStopsTheServer) {
   // Given -T 1, the server should exit by itself about a second after its last client left.
   int pid = start_server({"-T", "1"});
