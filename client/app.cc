@@ -3,6 +3,7 @@
 #include "client/app.h"
 
 #include "client/connection.h"
+#include "client/token_escrow_owner.h"
 #include "client/ui/renderer.h"
 #include "common/paths.h"
 #include "common/unique_fd.h"
@@ -109,8 +110,10 @@ int kill_server(const common::BuildDirPaths& paths) {
   }
 }
 
-// `make`: the enclosing make, for a build; null for other commands.
-Json build_arguments(const Options& options, const MakeContext* make = nullptr) {
+// `make`: the enclosing make, for a build; null for other commands. `escrow`: where the server
+// keeps the tokens it takes from make (common/token_escrow.h); empty for none.
+Json build_arguments(const Options& options, const MakeContext* make = nullptr,
+                     const std::filesystem::path& escrow = {}) {
   Json request{{"targets", options.targets},
                {"force", options.force},
                {"continue", options.keep_going},
@@ -133,6 +136,9 @@ Json build_arguments(const Options& options, const MakeContext* make = nullptr) 
     }
     if (!make->jobserver->fifo.empty()) {
       jobserver["fifo"] = make->jobserver->fifo;
+    }
+    if (!escrow.empty()) {
+      jobserver["escrow"] = escrow.string();
     }
     request["make_jobserver"] = jobserver;
   }
@@ -163,7 +169,17 @@ int build(const Options& options, const common::BuildDirPaths& paths) {
     error(connection.error().message);
     return k_exit_no_server;
   }
-  auto accepted = connection->call(protocol::command::build, build_arguments(options, &make));
+  // Whatever the server still holds in escrow when this returns goes back to make: nothing
+  // after a BuildCompleted, everything it held if it was killed.
+  std::optional<TokenEscrowOwner> escrow;
+  if (make.jobserver) {
+    escrow.emplace(paths.builddir, make.jobserver->write_fd);
+    if (!escrow->warning().empty()) {
+      fmt::print(stderr, "WARNING: {}\n", escrow->warning());
+    }
+  }
+  auto accepted = connection->call(protocol::command::build,
+                                   build_arguments(options, &make, escrow ? escrow->path() : ""));
   if (!accepted) {
     error(accepted.error().message);
     return options.no_wait ? k_exit_no_server : k_exit_failed;

@@ -19,8 +19,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 
 namespace bbrun::common::protocol {
 
@@ -72,6 +75,14 @@ Result<Command> parse_command(std::string_view line);
 /// Parse one reply or event line into an object. Fails with ErrorKind::protocol otherwise.
 Result<Json> parse_object(std::string_view line);
 
+/// Read the field `key` of the object `message` as a T (bool, std::string or an integer
+/// type), or return `fallback` when it is absent or null. Fails with ErrorKind::protocol when
+/// it has another JSON type or, for an integer, a fraction or a value outside T's range:
+/// nlohmann's own accessors would convert 2.5, -1 or 1e300 to some integer instead (the last
+/// one undefined behaviour).
+template <typename T>
+Result<T> field(const Json& message, std::string_view key, T fallback);
+
 Json make_command(std::string_view name, Json args = Json::array());
 Json ok_reply(Json fields = Json::object());
 Json error_reply(std::string_view message);
@@ -81,5 +92,32 @@ Json make_event(std::string_view type, Json fields = Json::object());
 
 /// CLOCK_MONOTONIC in seconds: comparable between the client and the server.
 double monotonic_seconds();
+
+template <typename T>
+Result<T> field(const Json& message, std::string_view key, T fallback) {
+  auto it = message.find(key);
+  if (it == message.end() || it->is_null()) {
+    return fallback;
+  }
+  auto wrong = [&](std::string_view expected) {
+    return fail(ErrorKind::protocol,
+                "\"" + std::string(key) + "\" must be " + std::string(expected));
+  };
+  if constexpr (std::is_same_v<T, bool>) {
+    return it->is_boolean() ? Result<T>(it->template get<bool>()) : wrong("true or false");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return it->is_string() ? Result<T>(it->template get<std::string>()) : wrong("a string");
+  } else {
+    static_assert(std::is_integral_v<T>);
+    if (it->is_number_unsigned() && std::in_range<T>(it->template get<std::uint64_t>())) {
+      return static_cast<T>(it->template get<std::uint64_t>());
+    }
+    if (it->is_number_integer() && !it->is_number_unsigned() &&
+        std::in_range<T>(it->template get<std::int64_t>())) {
+      return static_cast<T>(it->template get<std::int64_t>());
+    }
+    return wrong("an integer in range");
+  }
+}
 
 } // namespace bbrun::common::protocol

@@ -69,23 +69,33 @@ common::Result<BuildRequest> decode_build_request(const Json& args) {
     request.targets.push_back(
         {text.substr(0, colon), colon == std::string::npos ? "" : text.substr(colon + 1)});
   }
-  try {
-    request.task = options.value("task", "");
-    request.force = options.value("force", false);
-    request.keep_going = options.value("continue", false);
-    request.dry_run = options.value("dry_run", false);
-    request.no_wait = options.value("no_wait", false);
-    request.jobs = options.value("jobs", size_t{0});
-    if (auto make = options.find("make_jobserver"); make != options.end() && make->is_object()) {
-      MakeJobserverRequest jobserver;
-      if (make->contains("jobs")) {
-        jobserver.jobs = make->at("jobs").get<size_t>();
-      }
-      jobserver.fifo = make->value("fifo", "");
-      request.make_jobserver = std::move(jobserver);
+  // Each option keeps its default when absent; the first one of a wrong type is the error.
+  std::optional<common::Error> wrong;
+  auto read = [&wrong](const Json& object, std::string_view key, auto& into) {
+    auto value = common::protocol::field(object, key, into);
+    if (value) {
+      into = std::move(*value);
+    } else if (!wrong) {
+      wrong = value.error();
     }
-  } catch (const Json::exception&) {
-    return bad("an option has the wrong type");
+  };
+  read(options, "task", request.task);
+  read(options, "force", request.force);
+  read(options, "continue", request.keep_going);
+  read(options, "dry_run", request.dry_run);
+  read(options, "no_wait", request.no_wait);
+  read(options, "jobs", request.jobs);
+  if (auto make = options.find("make_jobserver"); make != options.end() && make->is_object()) {
+    MakeJobserverRequest jobserver;
+    if (make->contains("jobs")) {
+      read(*make, "jobs", jobserver.jobs.emplace());
+    }
+    read(*make, "fifo", jobserver.fifo);
+    read(*make, "escrow", jobserver.escrow);
+    request.make_jobserver = std::move(jobserver);
+  }
+  if (wrong) {
+    return bad(wrong->message);
   }
   return request;
 }

@@ -24,6 +24,7 @@ namespace bbrun::server {
 struct MakeJobserverRequest {
   std::optional<size_t> jobs; ///< make's -jN
   std::string fifo;           ///< the fifo form's path; empty for the pipe form
+  std::string escrow;         ///< the client's token escrow fifo; empty: none
 };
 
 /// A build request, decoded from the build command's arguments.

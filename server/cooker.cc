@@ -118,12 +118,18 @@ Json Cooker::cmd_hello(UiSession& session, const Json& args) {
   if (args.size() != 1 || !args[0].is_object()) {
     return protocol::error_reply("hello: expected one object argument");
   }
-  int version = args[0].value("protocol", 0);
-  if (version != protocol::k_version) {
-    return protocol::error_reply(fmt::format("protocol version {} is not supported (server: {})",
-                                             version, protocol::k_version));
+  auto version = protocol::field(args[0], "protocol", 0);
+  auto pid = protocol::field<pid_t>(args[0], "pid", 0);
+  for (const auto* field : {&version, &pid}) {
+    if (!*field) {
+      return protocol::error_reply("hello: " + field->error().message);
+    }
   }
-  session.set_client_pid(args[0].value("pid", 0));
+  if (*version != protocol::k_version) {
+    return protocol::error_reply(fmt::format("protocol version {} is not supported (server: {})",
+                                             *version, protocol::k_version));
+  }
+  session.set_client_pid(*pid);
   static const std::string k_build_id = common::executable_build_id("/proc/self/exe");
   return protocol::ok_reply({{"protocol", protocol::k_version},
                              {"version", BBRUN_VERSION},
@@ -244,10 +250,11 @@ void Cooker::open_jobserver(std::optional<JobserverFds> client) {
   auto& build = *m_build;
   common::Result<std::unique_ptr<jobserver::TaskJobserver>> opened;
   if (client) {
-    jobserver::MakeJobserver make{std::move(client->read), std::move(client->write), {}, {}};
+    jobserver::MakeJobserver make{std::move(client->read), std::move(client->write), {}, {}, {}};
     if (build.request.make_jobserver) {
       make.fifo = build.request.make_jobserver->fifo;
       make.jobs = build.request.make_jobserver->jobs;
+      make.escrow = build.request.make_jobserver->escrow;
     }
     opened = jobserver::TaskJobserver::join(m_io, std::move(make), build.plan.jobs);
   } else {

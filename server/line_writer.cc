@@ -11,6 +11,10 @@ LineWriter::LineWriter(boost::asio::io_context& io, common::UniqueFd fd, Failure
                        size_t limit)
     : m_pipe(io, fd.release()), m_on_failure(std::move(on_failure)), m_limit(limit) {}
 
+LineWriter::~LineWriter() {
+  *m_alive = false;
+}
+
 void LineWriter::write(std::string line) {
   if (m_failed || !m_pipe.is_open()) {
     return;
@@ -29,9 +33,10 @@ void LineWriter::write(std::string line) {
 void LineWriter::write_front() {
   m_writing = true;
   boost::asio::async_write(m_pipe, boost::asio::buffer(m_queue.front()),
-                           [this](const boost::system::error_code& ec, size_t) {
-                             // Aborted means closed, possibly destroyed: touch nothing.
-                             if (ec == boost::asio::error::operation_aborted) {
+                           [this, alive = m_alive](const boost::system::error_code& ec, size_t) {
+                             // Destroyed, or closed (which emptied the queue): whether the
+                             // write was aborted or had completed, there is nothing to do.
+                             if (!*alive || !m_pipe.is_open()) {
                                return;
                              }
                              m_writing = false;

@@ -9,6 +9,7 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace bbrun::server {
@@ -25,6 +26,9 @@ public:
 
   LineWriter(boost::asio::io_context& io, common::UniqueFd fd, FailureHandler on_failure,
              size_t limit = k_default_limit);
+  ~LineWriter();
+  LineWriter(const LineWriter&) = delete;
+  LineWriter& operator=(const LineWriter&) = delete;
 
   /// Queue `line` (which ends with '\n'). Ignored once the writer has failed or closed.
   void write(std::string line);
@@ -42,6 +46,9 @@ private:
   size_t m_queued_bytes = 0;
   bool m_writing = false;
   bool m_failed = false;
+  // A write that completed before a close or the destruction still has its handler queued:
+  // the flag tells it that the writer is gone.
+  std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 
 } // namespace bbrun::server

@@ -4,6 +4,10 @@
 
 #include "common/log.h"
 
+#include <boost/asio/post.hpp>
+
+#include <iterator>
+
 namespace bbrun::server {
 
 namespace protocol = common::protocol;
@@ -38,14 +42,31 @@ void UiSession::read_more() {
         }
         std::vector<common::Line> lines;
         m_decoder.feed(std::string_view(m_buffer.data(), n), lines);
-        for (const auto& line : lines) {
-          handle_line(line);
-          if (m_closed || !*alive) {
-            return;
-          }
-        }
-        read_more();
+        std::move(lines.begin(), lines.end(), std::back_inserter(m_pending));
+        handle_next();
       });
+}
+
+// One command per turn of the event loop: a client that sends a hundred expensive commands
+// at once must not keep every other session waiting until all are done. The next read waits
+// until this one's lines are handled, so a flood is held back by the pipe, not by our memory.
+void UiSession::handle_next() {
+  if (m_pending.empty()) {
+    read_more();
+    return;
+  }
+  common::Line line = std::move(m_pending.front());
+  m_pending.pop_front();
+  auto alive = m_alive;
+  handle_line(line);
+  if (!*alive || m_closed) {
+    return;
+  }
+  boost::asio::post(m_commands.get_executor(), [this, alive] {
+    if (*alive && !m_closed) {
+      handle_next();
+    }
+  });
 }
 
 void UiSession::handle_line(const common::Line& line) {

@@ -12,6 +12,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include <array>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,7 @@ public:
 
 private:
   void read_more();
+  void handle_next();
   void handle_line(const common::Line& line);
   void close(const std::string& why);
 
@@ -66,6 +68,7 @@ private:
   std::optional<JobserverFds> m_jobserver; ///< the client's make jobserver, until its build
   common::LineDecoder m_decoder;
   std::array<char, 65536> m_buffer{};
+  std::deque<common::Line> m_pending; ///< lines read and not yet handled, at most one read's
   pid_t m_client_pid = 0;
   bool m_closed = false;
   // Guards the read handler against running after the session is destroyed.

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <fcntl.h>
 #include <sys/wait.h>
 
 namespace bbrun::server::exec {
@@ -17,7 +18,8 @@ using nlohmann::json;
 
 LauncherExecutor::LauncherExecutor(boost::asio::io_context& io, Launcher launcher)
     : m_launcher_pid(launcher.pid), m_fd_socket(std::move(launcher.fd_socket)), m_socket(io),
-      m_writer(io, common::UniqueFd(::dup(launcher.socket.get())),
+      // A second description for the writer; close-on-exec like every fd the server holds.
+      m_writer(io, common::UniqueFd(::fcntl(launcher.socket.get(), F_DUPFD_CLOEXEC, 0)),
                [this](const std::string& why) { launcher_died("cannot write to it: " + why); }) {
   m_socket.assign(launcher.socket.release());
   read_more();

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,22 @@ void reset_signals() {
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+// A python task is the cooker's child, not the launcher's, so the launcher cannot take it down
+// when the cooker dies (exec/launcher.h). The task asks for a signal of its own when its parent
+// dies, and kills its whole process group (itself and whatever it started) on it. The
+// parent-death signal follows the forking thread: the event-loop thread, which lives as long
+// as the cooker.
+void die_with_the_cooker(pid_t cooker) {
+  struct sigaction action {};
+  action.sa_handler = [](int) { ::kill(0, SIGKILL); };
+  ::sigaction(SIGRTMIN, &action, nullptr);
+  ::prctl(PR_SET_PDEATHSIG, SIGRTMIN);
+  // The cooker may have died before prctl took effect.
+  if (::getppid() != cooker) {
+    ::kill(0, SIGKILL);
+  }
 }
 
 ExitStatus exit_status_of(int status) {
@@ -82,8 +99,10 @@ common::Result<void> PythonTaskExecutor::start(uint32_t id, TaskPlan plan, Done 
   if (!plan.python_data) {
     return m_shell->start(id, std::move(plan), std::move(done));
   }
-  pid_t pid = python::Interpreter::instance().fork_child([&plan] {
+  const pid_t cooker = ::getpid();
+  pid_t pid = python::Interpreter::instance().fork_child([&plan, cooker] {
     ::setpgid(0, 0);
+    die_with_the_cooker(cooker);
     return run_python_task_child(plan);
   });
   if (pid < 0) {

@@ -2,6 +2,9 @@
 // A build's jobserver.
 #include "server/jobserver/task_jobserver.h"
 
+#include "common/log.h"
+#include "common/token_escrow.h"
+
 #include <fmt/core.h>
 
 #include <algorithm>
@@ -41,7 +44,18 @@ TaskJobserver::join(boost::asio::io_context& io, MakeJobserver make, size_t jobs
   jobserver->m_write = std::move(make.write);
   jobserver->m_fifo = std::move(make.fifo);
   jobserver->m_slots = std::max<size_t>(make.jobs.value_or(jobs), 1);
-  if (auto opened = jobserver->open_pool(io); !opened) {
+  common::UniqueFd escrow;
+  if (!make.escrow.empty()) {
+    jobserver->m_escrow = std::move(make.escrow);
+    auto opened = common::open_escrow(jobserver->m_escrow);
+    if (opened) {
+      escrow = std::move(*opened);
+    } else {
+      common::log::warning("jobserver: {}: tokens are lost if the server is killed",
+                           opened.error().message);
+    }
+  }
+  if (auto opened = jobserver->open_pool(io, std::move(escrow)); !opened) {
     return fail(opened.error());
   }
   return jobserver;
@@ -88,11 +102,16 @@ TaskJobserver::~TaskJobserver() {
   if (m_owns_fifo) {
     ::unlink(m_fifo.c_str());
   }
+  // The client removes its escrow when it exits; this is for a client that was killed.
+  if (!m_escrow.empty()) {
+    ::unlink(m_escrow.c_str());
+  }
 }
 
-common::Result<void> TaskJobserver::open_pool(boost::asio::io_context& io) {
+common::Result<void> TaskJobserver::open_pool(boost::asio::io_context& io,
+                                              common::UniqueFd escrow) {
   int write_fd = m_write ? m_write.get() : m_read.get();
-  auto pool = TokenPool::open(io, m_read.get(), write_fd);
+  auto pool = TokenPool::open(io, m_read.get(), write_fd, std::move(escrow));
   if (!pool) {
     return fail(pool.error());
   }

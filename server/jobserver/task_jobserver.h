@@ -32,6 +32,7 @@ struct MakeJobserver {
   common::UniqueFd write;
   std::string fifo;           ///< the fifo form's path; empty for the pipe form
   std::optional<size_t> jobs; ///< make's -jN, when the client saw it
+  std::filesystem::path escrow; ///< the client's escrow fifo (common/token_escrow.h), if any
 };
 
 /// Owns the build's jobserver fds (and its fifo, if it made one) and the pool over them. All
@@ -61,12 +62,14 @@ public:
 
 private:
   TaskJobserver() = default;
-  common::Result<void> open_pool(boost::asio::io_context& io);
+  common::Result<void> open_pool(boost::asio::io_context& io, common::UniqueFd escrow = {});
 
   common::UniqueFd m_read;
   common::UniqueFd m_write; ///< unset when `m_read` is a fifo opened read-write
   std::string m_fifo;
   bool m_owns_fifo = false;
+  std::filesystem::path m_escrow; ///< the client's escrow fifo, removed at the end
+
   size_t m_slots = 1;                ///< the jobserver's size: -jN and PARALLELISM for tasks
   std::unique_ptr<TokenPool> m_pool; ///< last: gives its tokens back before the fds close
 };

@@ -3,6 +3,7 @@
 #include "server/jobserver/token_pool.h"
 
 #include "common/log.h"
+#include "common/token_escrow.h"
 
 #include <fmt/core.h>
 
@@ -13,7 +14,7 @@
 namespace bbrun::server::jobserver {
 
 common::Result<std::unique_ptr<TokenPool>> TokenPool::open(boost::asio::io_context& io, int read_fd,
-                                                           int write_fd) {
+                                                           int write_fd, common::UniqueFd escrow) {
   // A new open file description of the same pipe or fifo: O_NONBLOCK on it is ours alone.
   std::string path = fmt::format("/proc/self/fd/{}", read_fd);
   common::UniqueFd reader(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
@@ -21,23 +22,35 @@ common::Result<std::unique_ptr<TokenPool>> TokenPool::open(boost::asio::io_conte
     return common::fail(common::ErrorKind::io,
                         common::errno_message("cannot reopen the jobserver through " + path));
   }
-  return std::unique_ptr<TokenPool>(new TokenPool(io, std::move(reader), write_fd));
+  common::Pipe own_escrow{std::move(escrow), {}};
+  if (!own_escrow.read) {
+    auto pipe = common::make_pipe();
+    if (!pipe) {
+      return common::fail(pipe.error());
+    }
+    own_escrow = std::move(*pipe);
+  }
+  return std::unique_ptr<TokenPool>(
+      new TokenPool(io, std::move(reader), write_fd, std::move(own_escrow)));
 }
 
-TokenPool::TokenPool(boost::asio::io_context& io, common::UniqueFd private_read, int write_fd)
-    : m_reader(io, private_read.release()), m_write_fd(write_fd) {}
+TokenPool::TokenPool(boost::asio::io_context& io, common::UniqueFd private_read, int write_fd,
+                     common::Pipe escrow)
+    : m_reader(io, private_read.release()), m_write_fd(write_fd), m_escrow(std::move(escrow)),
+      m_escrow_read(m_escrow.read.get()),
+      m_escrow_write(m_escrow.write ? m_escrow.write.get() : m_escrow.read.get()) {}
 
 TokenPool::~TokenPool() {
   *m_alive = false;
   boost::system::error_code ignored;
   m_reader.close(ignored);
-  while (!m_tokens.empty()) {
+  while (m_held > 0) {
     give_back_one();
   }
 }
 
 bool TokenPool::try_acquire() {
-  if (m_in_use >= 1 + m_tokens.size()) {
+  if (m_in_use >= 1 + m_held) {
     return false;
   }
   ++m_in_use;
@@ -90,13 +103,9 @@ void TokenPool::wait() {
 // Readable does not mean ours: make and its other children read the same pipe, and whoever
 // reads first gets the byte (EAGAIN for the others).
 void TokenPool::on_readable() {
-  char byte = 0;
-  ssize_t n;
-  do {
-    n = ::read(m_reader.native_handle(), &byte, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n == 1) {
-    m_tokens.push_back(byte);
+  auto moved = common::move_token(m_reader.native_handle(), m_escrow_write);
+  if (moved && *moved) {
+    ++m_held;
     --m_wanted;
     if (m_on_token) {
       m_on_token();
@@ -104,9 +113,8 @@ void TokenPool::on_readable() {
     give_back_spare();
     return;
   }
-  if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) {
-    common::log::warning("jobserver: {}: no more tokens for this build",
-                         n == 0 ? std::string("end of file") : common::errno_message("read"));
+  if (!moved) {
+    common::log::warning("jobserver: {}: no more tokens for this build", moved.error().message);
     m_broken = true;
   }
 }
@@ -114,22 +122,19 @@ void TokenPool::on_readable() {
 // Keep exactly one token per task beyond the first.
 void TokenPool::give_back_spare() {
   size_t needed = m_in_use > 0 ? m_in_use - 1 : 0;
-  while (m_tokens.size() > needed) {
+  while (m_held > needed) {
     give_back_one();
   }
 }
 
-// A blocking write of one byte to a pipe that holds at most its jobserver's tokens never
-// waits. If it fails, make is gone, and nobody is left to return the token to.
+// The jobserver pipe holds at most its own tokens, so moving one back never waits. If it
+// fails, make is gone, and nobody is left to return the token to. An empty escrow means the
+// client already gave everything back (it does when it loses us): nothing is owed.
 void TokenPool::give_back_one() {
-  char byte = m_tokens.back();
-  m_tokens.pop_back();
-  ssize_t n;
-  do {
-    n = ::write(m_write_fd, &byte, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n != 1) {
-    common::log::warning("jobserver: cannot give a token back: {}", common::errno_message("write"));
+  --m_held;
+  auto moved = common::move_token(m_escrow_read, m_write_fd);
+  if (!moved) {
+    common::log::warning("jobserver: cannot give a token back: {}", moved.error().message);
   }
 }
 

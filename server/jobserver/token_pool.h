@@ -13,6 +13,9 @@
 //   description makes make fail with "read jobs pipe: Resource temporarily unavailable").
 // - Tokens are read only while a task waits for one, and go back the moment a task ends.
 // - Every token still held goes back when the pool is destroyed, whatever ended the build.
+// - A token held is never in this process's memory but in an escrow pipe, moved there and
+//   back with splice (common/token_escrow.h), so that a SIGKILL of the server loses none: the
+//   client, which shares the escrow, gives them back.
 #pragma once
 
 #include "common/result.h"
@@ -31,10 +34,11 @@ namespace bbrun::server::jobserver {
 class TokenPool {
 public:
   /// Draw from the jobserver whose ends are `read_fd` and `write_fd` (borrowed: they must
-  /// outlive the pool; they may be one fd, for a fifo opened read-write). Fails with
-  /// ErrorKind::io when the read end cannot be reopened.
-  static common::Result<std::unique_ptr<TokenPool>> open(boost::asio::io_context& io, int read_fd,
-                                                         int write_fd);
+  /// outlive the pool; they may be one fd, for a fifo opened read-write), keeping the tokens
+  /// held in `escrow` (a fifo opened read-write, now the pool's; none: a private pipe). Fails
+  /// with ErrorKind::io when the read end cannot be reopened or no pipe can be made.
+  static common::Result<std::unique_ptr<TokenPool>>
+  open(boost::asio::io_context& io, int read_fd, int write_fd, common::UniqueFd escrow = {});
   ~TokenPool();
   TokenPool(const TokenPool&) = delete;
   TokenPool& operator=(const TokenPool&) = delete;
@@ -54,10 +58,11 @@ public:
   /// Tasks holding a slot.
   size_t in_use() const { return m_in_use; }
   /// Tokens read and not yet given back.
-  size_t held() const { return m_tokens.size(); }
+  size_t held() const { return m_held; }
 
 private:
-  TokenPool(boost::asio::io_context& io, common::UniqueFd private_read, int write_fd);
+  TokenPool(boost::asio::io_context& io, common::UniqueFd private_read, int write_fd,
+            common::Pipe escrow);
   void wait();
   void on_readable();
   void give_back_spare();
@@ -65,7 +70,10 @@ private:
 
   boost::asio::posix::stream_descriptor m_reader; ///< our private, non-blocking description
   int m_write_fd;
-  std::string m_tokens; ///< the bytes read, to write back exactly those
+  common::Pipe m_escrow; ///< ends of the escrow; one fd twice for a fifo (both owned once)
+  int m_escrow_read;
+  int m_escrow_write;
+  size_t m_held = 0; ///< tokens this pool moved into the escrow and not back
   size_t m_in_use = 0;
   size_t m_wanted = 0;
   bool m_waiting = false;

@@ -9,14 +9,10 @@
 
 namespace bbrun::testing {
 
-namespace {
-
-std::string client_path() {
+std::string BuildDirFixture::client() {
   const char* path = std::getenv("BBRUN_CLIENT");
   return path != nullptr ? path : "bbrun";
 }
-
-} // namespace
 
 void BuildDirFixture::SetUp() {
   // The build directory is the cwd of every bbrun run here, never an inherited one.
@@ -67,13 +63,13 @@ ProcessResult BuildDirFixture::bbrun_in(const std::filesystem::path& dir,
                                         const std::vector<std::string>& args,
                                         const std::vector<std::string>& extra_env,
                                         std::chrono::milliseconds limit) const {
-  std::vector<std::string> argv{client_path()};
+  std::vector<std::string> argv{client()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv, dir, extra_env, limit);
 }
 
 pid_t BuildDirFixture::start_bbrun(const std::vector<std::string>& args) const {
-  std::string client = client_path();
+  std::string program = client();
   pid_t pid = ::fork();
   if (pid == 0) {
     if (::chdir(builddir().c_str()) != 0) {
@@ -81,14 +77,29 @@ pid_t BuildDirFixture::start_bbrun(const std::vector<std::string>& args) const {
     }
     int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, STDOUT_FILENO);
-    std::vector<char*> argv{client.data()};
+    std::vector<char*> argv{program.data()};
     for (const auto& arg : args) {
       argv.push_back(const_cast<char*>(arg.c_str()));
     }
     argv.push_back(nullptr);
-    ::execv(client.c_str(), argv.data());
+    ::execv(program.c_str(), argv.data());
     ::_exit(127);
   }
+  return pid;
+}
+
+int BuildDirFixture::start_server(const std::vector<std::string>& extra) const {
+  std::vector<std::string> args{"--server-only"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto result = bbrun(args);
+  EXPECT_EQ(result.exit_code, 0) << result.out << result.err;
+  return server_pid();
+}
+
+int BuildDirFixture::start_quiet_server() const {
+  int pid = start_server();
+  EXPECT_TRUE(
+      wait_until([&] { return server_log().find("session 1: closed") != std::string::npos; }));
   return pid;
 }
 

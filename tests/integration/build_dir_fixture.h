@@ -30,6 +30,9 @@ protected:
   void add_recipe(const std::string& file, const std::string& content) const;
   void write_local_conf(const std::string& content) const;
 
+  /// The `bbrun` under test: $BBRUN_CLIENT, else bbrun on PATH.
+  static std::string client();
+
   /// Run the real `bbrun` in the build directory with `args`.
   ProcessResult bbrun(const std::vector<std::string>& args,
                       const std::vector<std::string>& extra_env = {},
@@ -42,6 +45,12 @@ protected:
   /// Start the real `bbrun` with `args` in the build directory without waiting for it (stdout
   /// to /dev/null); the caller reaps it with waitpid.
   pid_t start_bbrun(const std::vector<std::string>& args) const;
+
+  /// Start a server with `bbrun --server-only` plus `extra` and return its pid.
+  int start_server(const std::vector<std::string>& extra = {}) const;
+  /// Start a server and wait until the starting client's session is closed, so that the
+  /// server holds nothing of any client; return its pid.
+  int start_quiet_server() const;
 
   /// The pid written in bbrun.lock (0 when none).
   int server_pid() const;

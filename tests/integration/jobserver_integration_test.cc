@@ -96,10 +96,6 @@ protected:
     return run_process({"make", fmt::format("-j{}", jobs), "-f", path.string()}, m_temp.path(),
                        {"MAKEFLAGS=", "MAKELEVEL="}, std::chrono::seconds(60));
   }
-  std::string client() const {
-    const char* path = std::getenv("BBRUN_CLIENT");
-    return path != nullptr ? path : "bbrun";
-  }
   // The maker tasks' logs: make's own complaints (lost tokens, no jobserver) land there.
   std::string task_logs() const {
     std::string all;

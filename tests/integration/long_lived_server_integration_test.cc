@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // End to end: one server serving many commands for a long time, and recovering from SIGKILL.
 #include "tests/integration/build_dir_fixture.h"
+#include "tests/testing/proc_inspect.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
 #include <cstdlib>
-#include <fstream>
 #include <regex>
 #include <sys/wait.h>
 
@@ -28,22 +28,45 @@ constexpr const char* k_waiting_recipe = R"bb(do_compile() {
 addtask compile before do_build
 )bb";
 
+// The same in Python: a python task is forked from the cooker, not from the task launcher.
+constexpr const char* k_waiting_python_recipe = R"bb(python do_compile() {
+    import os, subprocess, time
+    topdir = d.getVar('TOPDIR')
+    subprocess.Popen(['sleep', '60'])
+    with open(topdir + '/compile.pid', 'w') as f:
+        f.write(str(os.getpid()))
+    while not os.path.exists(topdir + '/go'):
+        time.sleep(0.05)
+}
+addtask compile before do_build
+)bb";
+
 class LongLivedServerIntegrationTest : public BuildDirFixture {
 protected:
   int compile_pid() const { return std::atoi(read_file(builddir() / "compile.pid").c_str()); }
   void wait_for_compile() const {
     ASSERT_TRUE(wait_until([&] { return compile_pid() > 0; })) << server_log();
   }
-  // The server's resident memory, in kB.
-  long resident_kb(int pid) const {
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    std::string line;
-    while (std::getline(status, line)) {
-      if (line.starts_with("VmRSS:")) {
-        return std::atol(line.c_str() + 6);
-      }
-    }
-    return 0;
+  // Build `recipe` (whose do_compile waits for `go`), SIGKILL the server while the task runs,
+  // and check that the task's process group goes with it and the next build reruns the task.
+  void expect_killed_server_takes_the_task_along(const char* recipe) {
+    add_recipe("hello_1.0.bb", recipe);
+    pid_t client = start_bbrun({"hello"});
+    wait_for_compile();
+    int task = compile_pid();
+    ASSERT_TRUE(process_alive(task));
+    ::kill(server_pid(), SIGKILL);
+    // The task's whole process group goes: the task and the sleep it started.
+    EXPECT_TRUE(wait_until([&] { return ::kill(-task, 0) != 0 && errno == ESRCH; }))
+        << "tasks of a killed server must not run on";
+    int status = 0;
+    ::waitpid(client, &status, 0);
+    EXPECT_NE(status, 0);
+
+    m_temp.write("build/go", "");
+    auto again = bbrun({"hello"});
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_THAT(again.out, HasSubstr("(hello:do_compile)")) << "the cut-off task runs again";
   }
 };
 
@@ -73,23 +96,15 @@ TEST_F(LongLivedServerIntegrationTest, StatusReportsCachedRecipesAndMemory) {
 }
 
 TEST_F(LongLivedServerIntegrationTest, KilledServerLeavesNoTaskRunningAndTheNextBuildRecovers) {
-  add_recipe("hello_1.0.bb", k_waiting_recipe);
-  pid_t client = start_bbrun({"hello"});
-  wait_for_compile();
-  int task = compile_pid();
-  ASSERT_TRUE(process_alive(task));
-  ::kill(server_pid(), SIGKILL);
-  // The task's whole process group goes: the shell and the sleep it started.
-  EXPECT_TRUE(wait_until([&] { return ::kill(-task, 0) != 0 && errno == ESRCH; }))
-      << "tasks of a killed server must not run on";
-  int status = 0;
-  ::waitpid(client, &status, 0);
-  EXPECT_NE(status, 0);
+  // Given a shell task that started a child, SIGKILL of the server should end both, and the
+  // next build should run the task again.
+  expect_killed_server_takes_the_task_along(k_waiting_recipe);
+}
 
-  m_temp.write("build/go", "");
-  auto again = bbrun({"hello"});
-  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
-  EXPECT_THAT(again.out, HasSubstr("(hello:do_compile)")) << "the cut-off task runs again";
+TEST_F(LongLivedServerIntegrationTest, KilledServerLeavesNoPythonTaskRunning) {
+  // Given a python task (forked from the cooker) that started a child, SIGKILL of the server
+  // should end both, and the next build should run the task again.
+  expect_killed_server_takes_the_task_along(k_waiting_python_recipe);
 }
 
 TEST_F(LongLivedServerIntegrationTest, ServerOfAnotherBuildIsReplacedOnceIdle) {
@@ -127,11 +142,11 @@ TEST_F(LongLivedServerIntegrationTest, MemoryStaysFlatOverManyNoOpBuilds) {
   for (int i = 0; i < 20; ++i) {
     ASSERT_EQ(bbrun({"hello"}).exit_code, 0);
   }
-  long warm = resident_kb(server_pid());
+  size_t warm = resident_kib(server_pid());
   for (int i = 0; i < 180; ++i) {
     ASSERT_EQ(bbrun({"hello"}).exit_code, 0);
   }
-  long after = resident_kb(server_pid());
+  size_t after = resident_kib(server_pid());
   EXPECT_LT(after, warm * 105 / 100) << "warm " << warm << " kB, after 200 builds " << after
                                      << " kB";
 }

@@ -88,6 +88,16 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::files
   return result;
 }
 
+int start_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                  const std::vector<std::string>& extra_env, const std::filesystem::path& output) {
+  common::UniqueFd out(::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    exec_child(argv, cwd, extra_env, out.get(), out.get());
+  }
+  return pid;
+}
+
 bool process_alive(int pid) {
   if (pid <= 0 || ::kill(pid, 0) != 0) {
     return false;

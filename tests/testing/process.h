@@ -24,6 +24,11 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::files
                           const std::vector<std::string>& extra_env = {},
                           std::chrono::milliseconds limit = std::chrono::seconds(60));
 
+/// Start `argv` as run_process does (own process group, stdin from /dev/null) without waiting
+/// for it; stdout and stderr go to the file `output`. The caller reaps it with waitpid.
+int start_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd,
+                  const std::vector<std::string>& extra_env, const std::filesystem::path& output);
+
 /// Whether a process `pid` exists (a zombie counts as gone).
 bool process_alive(int pid);
 

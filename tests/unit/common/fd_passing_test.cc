@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Tests for SCM_RIGHTS fd passing over a real socketpair.
 #include "common/fd_passing.h"
+#include "tests/testing/raw_fd_message.h"
 
 #include <gtest/gtest.h>
 
@@ -84,22 +85,8 @@ TEST(FdPassingTest, TooManyFdsAreTruncatedAndClosed) {
     originals.emplace_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
     raw.push_back(originals.back().get());
   }
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * (k_max_passed_fds + 4))] = {};
-  unsigned char byte = static_cast<unsigned char>(raw.size());
-  struct iovec iov {
-    &byte, 1
-  };
-  struct msghdr msg {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof control;
-  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int) * raw.size());
-  std::memcpy(CMSG_DATA(cmsg), raw.data(), sizeof(int) * raw.size());
-  ASSERT_GT(::sendmsg(sockets.a.get(), &msg, 0), 0);
+  ASSERT_TRUE(bbrun::testing::send_fds_unchecked(sockets.a.get(),
+                                                 static_cast<unsigned char>(raw.size()), raw));
 
   int before = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   ::close(before);

@@ -49,6 +49,38 @@ TEST(ParseCommandTest, MissingArgsIsAnEmptyArray) {
   EXPECT_TRUE(command->args.empty());
 }
 
+TEST(FieldTest, AbsentOrNullGivesTheFallback) {
+  // Given an object without the field, or with null, we should get the fallback.
+  Json message = Json::parse(R"({"b": null})");
+  EXPECT_EQ(field(message, "a", 7).value(), 7);
+  EXPECT_EQ(field<std::string>(message, "b", "x").value(), "x");
+}
+
+TEST(FieldTest, IntegersMustBeWholeAndInRange) {
+  // Given numbers that nlohmann would silently convert (a fraction, a negative for an unsigned,
+  // a float beyond every integer, a value beyond int), we should refuse each.
+  Json message = Json::parse(
+      R"({"ok": 3, "neg": -1, "frac": 2.5, "huge": 1e300, "big": 99999999999999, "str": "3"})");
+  EXPECT_EQ(field<size_t>(message, "ok", 0).value(), 3u);
+  EXPECT_EQ(field<int>(message, "neg", 0).value(), -1);
+  for (const char* key : {"neg", "frac", "huge", "big", "str"}) {
+    EXPECT_FALSE(field<unsigned>(message, key, 0)) << key;
+  }
+  EXPECT_FALSE(field<int>(message, "big", 0));
+  auto error = field<int>(message, "frac", 0);
+  ASSERT_FALSE(error);
+  EXPECT_EQ(error.error().message, "\"frac\" must be an integer in range");
+}
+
+TEST(FieldTest, BooleansAndStringsMustHaveTheirType) {
+  // Given a boolean field holding 1 and a string field holding a number, we should refuse both.
+  Json message = Json::parse(R"({"flag": 1, "name": 5, "yes": true, "text": "t"})");
+  EXPECT_FALSE(field(message, "flag", false));
+  EXPECT_FALSE(field<std::string>(message, "name", ""));
+  EXPECT_TRUE(field(message, "yes", false).value());
+  EXPECT_EQ(field<std::string>(message, "text", "").value(), "t");
+}
+
 TEST(MakeEventTest, CarriesTypeAndMonotonicTime) {
   // Given two events made in order, we should see their type and non-decreasing times.
   auto first = make_event(event::task_started, {{"task", "do_compile"}});

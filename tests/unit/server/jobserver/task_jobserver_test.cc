@@ -64,7 +64,7 @@ TEST_F(TaskJobserverTest, ClientsPipeKeepsMakesJobCount) {
   auto pipe = common::make_pipe();
   ASSERT_TRUE(pipe);
   auto jobserver = TaskJobserver::join(
-      m_io, MakeJobserver{std::move(pipe->read), std::move(pipe->write), {}, 4}, 2);
+      m_io, MakeJobserver{std::move(pipe->read), std::move(pipe->write), {}, 4, {}}, 2);
   ASSERT_TRUE(jobserver) << jobserver.error().message;
   EXPECT_EQ((*jobserver)->task_fds().size(), 2u);
   EXPECT_THAT((*jobserver)->task_environment(3),
@@ -79,7 +79,7 @@ TEST_F(TaskJobserverTest, ClientsFifoIsPassedOnByPath) {
   common::UniqueFd read(::open(path.c_str(), O_RDWR | O_CLOEXEC));
   common::UniqueFd write(::dup(read.get()));
   auto jobserver = TaskJobserver::join(
-      m_io, MakeJobserver{std::move(read), std::move(write), path.string(), std::nullopt}, 5);
+      m_io, MakeJobserver{std::move(read), std::move(write), path.string(), std::nullopt, {}}, 5);
   ASSERT_TRUE(jobserver) << jobserver.error().message;
   EXPECT_TRUE((*jobserver)->task_fds().empty());
   std::string escaped = m_temp.path().string() + "/make\\ fifo";

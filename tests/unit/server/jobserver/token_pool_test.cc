@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Tests for the token pool, over a real pipe that plays make's jobserver.
+#include "common/token_escrow.h"
 #include "server/jobserver/token_pool.h"
 #include "tests/testing/process.h"
+#include "tests/testing/temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -125,6 +127,37 @@ TEST_F(TokenPoolTest, DestroyingThePoolGivesEveryTokenBack) {
   ASSERT_TRUE(run_until_arrivals(2));
   EXPECT_EQ(m_pool->in_use(), 3u);
   EXPECT_EQ(in_pipe(), 0);
+  m_pool.reset();
+  std::string back = drain();
+  std::sort(back.begin(), back.end());
+  EXPECT_EQ(back, "ab");
+}
+
+TEST_F(TokenPoolTest, HeldTokensWaitInTheSharedEscrowForEitherSideToReturn) {
+  // Given a pool whose tokens are kept in a client's escrow fifo, two tokens taken should sit
+  // in the escrow, not in the pool; the client alone can put them back (as it does when the
+  // server was killed), and the pool then owes nothing: make gets each token exactly once.
+  testing::TempDir temp;
+  auto client_escrow = common::create_escrow(temp.path() / "escrow");
+  ASSERT_TRUE(client_escrow) << client_escrow.error().message;
+  auto server_escrow = common::open_escrow(temp.path() / "escrow");
+  ASSERT_TRUE(server_escrow) << server_escrow.error().message;
+  auto pool =
+      TokenPool::open(m_io, m_pipe.read.get(), m_pipe.write.get(), std::move(*server_escrow));
+  ASSERT_TRUE(pool);
+  m_pool = std::move(*pool);
+  m_pool->on_token([this] {
+    ++m_arrivals;
+    EXPECT_TRUE(m_pool->try_acquire());
+  });
+  ASSERT_TRUE(m_pool->try_acquire());
+  m_pool->want(2);
+  put("ab");
+  ASSERT_TRUE(run_until_arrivals(2));
+  int in_escrow = -1;
+  ::ioctl(client_escrow->get(), FIONREAD, &in_escrow);
+  EXPECT_EQ(in_escrow, 2);
+  EXPECT_EQ(common::release_escrow(client_escrow->get(), m_pipe.write.get()), 2u);
   m_pool.reset();
   std::string back = drain();
   std::sort(back.begin(), back.end());

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MIT
+// Tests for the queued pipe writer over real pipes.
+#include "server/line_writer.h"
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include <memory>
+
+namespace bbrun::server {
+namespace {
+
+TEST(LineWriterTest, WritesLinesInOrder) {
+  // Given three lines, we should find them in the pipe in order.
+  boost::asio::io_context io;
+  auto pipe = common::make_pipe();
+  ASSERT_TRUE(pipe);
+  LineWriter writer(io, std::move(pipe->write), nullptr);
+  writer.write("a\n");
+  writer.write("b\n");
+  writer.write("c\n");
+  io.run();
+  writer.close();
+  EXPECT_EQ(common::read_all(pipe->read.get()).value(), "a\nb\nc\n");
+}
+
+TEST(LineWriterTest, ReaderThatStopsReadingFailsTheWriterOnce) {
+  // Given a reader that reads nothing, we should fail once the queue passes its bound, with a
+  // reason, and ignore later writes.
+  boost::asio::io_context io;
+  auto pipe = common::make_pipe();
+  ASSERT_TRUE(pipe);
+  int failures = 0;
+  std::string why;
+  LineWriter writer(
+      io, std::move(pipe->write),
+      [&](const std::string& reason) {
+        ++failures;
+        why = reason;
+      },
+      1 << 20);
+  const std::string line(4096, 'x');
+  for (int i = 0; i < 1000; ++i) {
+    writer.write(line + "\n");
+    io.poll();
+  }
+  EXPECT_EQ(failures, 1);
+  EXPECT_NE(why.find("reader is not reading"), std::string::npos) << why;
+}
+
+TEST(LineWriterTest, CompletedWriteAfterDestructionTouchesNothing) {
+  // Given a write that completes at once (its handler queued, not yet run) and a writer
+  // destroyed before the loop runs, running the loop should touch nothing of the writer.
+  boost::asio::io_context io;
+  auto pipe = common::make_pipe();
+  ASSERT_TRUE(pipe);
+  auto writer = std::make_unique<LineWriter>(io, std::move(pipe->write), nullptr);
+  writer->write("done\n");
+  writer.reset();
+  io.run();
+  EXPECT_EQ(common::read_all(pipe->read.get()).value(), "done\n");
+}
+
+TEST(LineWriterTest, CompletedWriteAfterOverflowTouchesNothing) {
+  // Given a write that completed at once, then an overflow that fails the writer (emptying
+  // its queue) before the loop runs, the queued completion should not pop the empty queue.
+  boost::asio::io_context io;
+  auto pipe = common::make_pipe();
+  ASSERT_TRUE(pipe);
+  int failures = 0;
+  LineWriter writer(
+      io, std::move(pipe->write), [&](const std::string&) { ++failures; }, 16);
+  writer.write("first\n");
+  writer.write(std::string(32, 'x') + "\n");
+  io.run();
+  EXPECT_EQ(failures, 1);
+}
+
+} // namespace
+} // namespace bbrun::server
