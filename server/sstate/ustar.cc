@@ -37,6 +37,9 @@ constexpr uint64_t k_max_octal_size = 077777777777ULL;
 using Block = std::array<char, k_tar_block>;
 
 void put_text(Block& block, Field field, std::string_view text) {
+  if (text.empty()) {
+    return; // an empty view may have no data pointer at all, which memcpy must not get
+  }
   std::memcpy(block.data() + field.offset, text.data(), std::min(text.size(), field.size));
 }
 
