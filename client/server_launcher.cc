@@ -2,6 +2,7 @@
 // Detached server start-up.
 #include "client/server_launcher.h"
 
+#include "common/child_process.h"
 #include "common/unique_fd.h"
 
 #include <fmt/core.h>
@@ -11,7 +12,6 @@
 #include <linux/close_range.h>
 #include <poll.h>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -117,7 +117,7 @@ common::Result<void> launch_server(const common::BuildDirPaths& paths,
     }
     ::_exit(0);
   }
-  ::waitpid(child, nullptr, 0);
+  common::reap_child(child);
   ready->write.reset();
   return wait_ready(ready->read.get());
 }

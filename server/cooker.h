@@ -5,10 +5,10 @@
 #include "common/protocol.h"
 #include "server/build_plan.h"
 #include "server/exec/executor.h"
-#include "server/python/metadata_python.h"
 #include "server/jobserver/make_version.h"
 #include "server/metadata/configuration.h"
 #include "server/parsed_metadata.h"
+#include "server/python/metadata_python.h"
 #include "server/runqueue/runqueue.h"
 #include "server/ui_session.h"
 

@@ -2,6 +2,7 @@
 // Executor over the task launcher.
 #include "server/exec/launcher_executor.h"
 
+#include "common/child_process.h"
 #include "common/fd_passing.h"
 #include "common/log.h"
 #include "server/exec/task_child.h"
@@ -10,7 +11,6 @@
 
 #include <csignal>
 #include <fcntl.h>
-#include <sys/wait.h>
 
 namespace bbrun::server::exec {
 
@@ -31,7 +31,7 @@ LauncherExecutor::~LauncherExecutor() {
   m_socket.close(ignored);
   m_writer.close();
   // Closing its socket ends the launcher; reap it so it leaves no zombie.
-  ::waitpid(m_launcher_pid, nullptr, 0);
+  common::reap_child(m_launcher_pid);
 }
 
 common::Result<void> LauncherExecutor::start(uint32_t id, TaskPlan plan, Done done) {

@@ -2,6 +2,7 @@
 // Python tasks in children forked from the cooker.
 #include "server/exec/python_task_executor.h"
 
+#include "common/child_process.h"
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "server/exec/task_child.h"
@@ -80,8 +81,7 @@ int run_python_task_child(const TaskPlan& plan) {
   return 0;
 }
 
-PythonTaskExecutor::PythonTaskExecutor(boost::asio::io_context& io,
-                                       std::unique_ptr<Executor> shell)
+PythonTaskExecutor::PythonTaskExecutor(boost::asio::io_context& io, std::unique_ptr<Executor> shell)
     : m_io(io), m_shell(std::move(shell)) {
   // Started here, on the thread that forks python tasks, before any parse thread uses it.
   python::Interpreter::instance();
@@ -90,8 +90,7 @@ PythonTaskExecutor::PythonTaskExecutor(boost::asio::io_context& io,
 PythonTaskExecutor::~PythonTaskExecutor() {
   *m_alive = false;
   for (auto& [id, task] : m_tasks) {
-    ::kill(-task.pid, SIGKILL);
-    ::waitpid(task.pid, nullptr, 0);
+    common::kill_and_reap(task.pid);
   }
 }
 
@@ -112,8 +111,7 @@ common::Result<void> PythonTaskExecutor::start(uint32_t id, TaskPlan plan, Done 
   common::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd) {
     auto error = common::errno_message("pidfd_open");
-    ::kill(-pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
+    common::kill_and_reap(pid);
     return common::fail(common::ErrorKind::io, error);
   }
   Running task{pid, task_log_path(plan.log_dir, plan.task, pid),
@@ -141,13 +139,9 @@ void PythonTaskExecutor::reap(uint32_t id) {
   if (it == m_tasks.end()) {
     return;
   }
-  int status = 0;
-  pid_t reaped = 0;
-  do {
-    reaped = ::waitpid(it->second.pid, &status, 0);
-  } while (reaped < 0 && errno == EINTR);
+  int status = common::reap_child(it->second.pid);
   TaskOutcome outcome;
-  if (reaped == it->second.pid) {
+  if (status != -1) {
     outcome.status = exit_status_of(status);
   } else {
     common::log::error("cannot reap python task {}: {}", it->second.pid, std::strerror(errno));

@@ -2,6 +2,7 @@
 // Detecting the host's make.
 #include "server/jobserver/make_version.h"
 
+#include "common/child_process.h"
 #include "common/unique_fd.h"
 
 #include <cerrno>
@@ -12,7 +13,6 @@
 #include <poll.h>
 #include <spawn.h>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace bbrun::server::jobserver {
@@ -102,8 +102,7 @@ std::optional<MakeVersion> detect_make_version() {
   }
   std::string text = read_with_timeout(out->read.get());
   ::kill(pid, SIGKILL); // harmless once it exited; ends it if it hangs
-  while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
+  common::reap_child(pid);
   return parse_make_version(text);
 }
 

@@ -30,8 +30,8 @@ namespace bbrun::server::jobserver {
 struct MakeJobserver {
   common::UniqueFd read;
   common::UniqueFd write;
-  std::string fifo;           ///< the fifo form's path; empty for the pipe form
-  std::optional<size_t> jobs; ///< make's -jN, when the client saw it
+  std::string fifo;             ///< the fifo form's path; empty for the pipe form
+  std::optional<size_t> jobs;   ///< make's -jN, when the client saw it
   std::filesystem::path escrow; ///< the client's escrow fifo (common/token_escrow.h), if any
 };
 

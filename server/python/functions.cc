@@ -2,6 +2,7 @@
 // Running the functions of a datastore: python ones in this interpreter, shell ones in /bin/sh.
 #include "server/python/functions.h"
 
+#include "common/child_process.h"
 #include "common/unique_fd.h"
 #include "server/exec/shell_script.h"
 #include "server/metadata/tasks.h"
@@ -92,10 +93,7 @@ int run_shell(const fs::path& script) {
     ::execl("/bin/sh", "sh", script.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
-  int status = 0;
-  while (pid > 0 && ::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return pid > 0 ? status : -1;
+  return common::reap_child(pid);
 }
 
 } // namespace

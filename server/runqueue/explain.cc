@@ -45,8 +45,8 @@ std::vector<std::string> line_diff(std::string_view before, std::string_view aft
   std::vector<std::vector<uint32_t>> common(a.size() + 1, std::vector<uint32_t>(b.size() + 1));
   for (size_t i = a.size(); i-- > 0;) {
     for (size_t j = b.size(); j-- > 0;) {
-      common[i][j] = a[i] == b[j] ? common[i + 1][j + 1] + 1
-                                  : std::max(common[i + 1][j], common[i][j + 1]);
+      common[i][j] =
+          a[i] == b[j] ? common[i + 1][j + 1] + 1 : std::max(common[i + 1][j], common[i][j + 1]);
     }
   }
   std::vector<std::string> out;
@@ -104,8 +104,8 @@ void describe_value_change(const stamps::TaskInput& before, const stamps::TaskIn
              std::max(before.value->size(), now.value->size()) > k_short_value) {
     auto added = missing_words(*now.value, *before.value);
     auto removed = missing_words(*before.value, *now.value);
-    out.push_back(fmt::format("{} {} changed: added '{}', removed '{}'", kind, now.name, added,
-                              removed));
+    out.push_back(
+        fmt::format("{} {} changed: added '{}', removed '{}'", kind, now.name, added, removed));
   } else {
     out.push_back(fmt::format("{} {} changed from {} to {}", kind, now.name, shown(before.value),
                               shown(now.value)));
@@ -124,8 +124,9 @@ std::vector<std::string> describe_changes(const stamps::RecordedInputs& before,
   for (const auto& input : now.inputs) {
     auto found = old_inputs.find(input.name);
     if (found == old_inputs.end()) {
-      out.push_back(fmt::format("new {} dependency {} = {}", input.function ? "function" : "variable",
-                                input.name, shown(input.value)));
+      out.push_back(fmt::format("new {} dependency {} = {}",
+                                input.function ? "function" : "variable", input.name,
+                                shown(input.value)));
       continue;
     }
     if (found->second->value != input.value) {

@@ -109,7 +109,8 @@ std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeInde
                                         const UnihashLookup& unihashes) {
   std::vector<TaskDecision> decisions(graph.nodes.size());
   auto inputs_hashes = scan_tasks(graph, recipes, settings, decisions);
-  auto recorded = stamps ? stamps->stamps() : std::unordered_map<std::string, stamps::StampDb::Stamp>{};
+  auto recorded =
+      stamps ? stamps->stamps() : std::unordered_map<std::string, stamps::StampDb::Stamp>{};
   for (TaskIndex index : graph.order) {
     const auto& node = graph.nodes[index];
     const auto& recipe = recipes[node.recipe];

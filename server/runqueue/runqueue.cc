@@ -171,8 +171,8 @@ void RunQueue::prioritise() {
       continue;
     }
     const auto& node = m_graph.nodes[*it];
-    auto measured = durations.find(
-        stamps::StampDb::task_key(m_recipes[node.recipe].file.string(), node.task));
+    auto measured =
+        durations.find(stamps::StampDb::task_key(m_recipes[node.recipe].file.string(), node.task));
     double longest = 0;
     for (TaskIndex dependent : node.dependents) {
       longest = std::max(longest, m_runs[dependent].priority);
@@ -235,8 +235,9 @@ void RunQueue::start_task(TaskIndex index) {
   }
   run.status = Status::running;
   ++m_running;
-  auto started = m_executor.start(
-      index, std::move(*plan), [this, index](exec::TaskOutcome outcome) { finish_task(index, outcome); });
+  auto started =
+      m_executor.start(index, std::move(*plan),
+                       [this, index](exec::TaskOutcome outcome) { finish_task(index, outcome); });
   if (!started) {
     --m_running;
     m_events.send_event(protocol::make_event(protocol::event::task_started, fields));

@@ -2,6 +2,7 @@
 // Shared-state operations in helper processes.
 #include "server/sstate/helper_cache.h"
 
+#include "common/child_process.h"
 #include "common/log.h"
 
 #include <boost/asio/post.hpp>
@@ -97,8 +98,7 @@ HelperCache::HelperCache(boost::asio::io_context& io, std::filesystem::path help
 HelperCache::~HelperCache() {
   *m_alive = false;
   for (auto& [id, child] : m_children) {
-    ::kill(-child.pid, SIGKILL);
-    ::waitpid(child.pid, nullptr, 0);
+    common::kill_and_reap(child.pid);
   }
 }
 
@@ -140,8 +140,7 @@ void HelperCache::run(const std::string& operation, json request,
   common::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd) {
     auto error = common::errno_message("pidfd_open");
-    ::kill(-pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
+    common::kill_and_reap(pid);
     return fail_later({ErrorKind::io, error, {}});
   }
   uint64_t id = m_next_id++;
@@ -165,9 +164,7 @@ void HelperCache::child_exited(uint64_t id, const std::function<void(common::Res
   }
   Child child = std::move(found->second);
   m_children.erase(found);
-  int status = 0;
-  while (::waitpid(child.pid, &status, 0) < 0 && errno == EINTR) {
-  }
+  int status = common::reap_child(child.pid);
   ::lseek(child.result.get(), 0, SEEK_SET);
   auto text = common::read_all(child.result.get(), k_max_result);
   auto result = json::parse(text ? *text : "", nullptr, false);

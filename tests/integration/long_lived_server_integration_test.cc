@@ -147,8 +147,8 @@ TEST_F(LongLivedServerIntegrationTest, MemoryStaysFlatOverManyNoOpBuilds) {
     ASSERT_EQ(bbrun({"hello"}).exit_code, 0);
   }
   size_t after = resident_kib(server_pid());
-  EXPECT_LT(after, warm * 105 / 100) << "warm " << warm << " kB, after 200 builds " << after
-                                     << " kB";
+  EXPECT_LT(after, warm * 105 / 100)
+      << "warm " << warm << " kB, after 200 builds " << after << " kB";
 }
 
 TEST_F(LongLivedServerIntegrationTest, LargeLogIsRotated) {
