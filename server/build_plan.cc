@@ -100,8 +100,8 @@ common::Result<BuildRequest> decode_build_request(const Json& args) {
   return request;
 }
 
-common::Result<BuildPlan> plan_build(MetadataCache& metadata, const BuildRequest& request,
-                                     EventSink& events) {
+common::Result<BuildPlan> plan_build(MetadataCache& metadata, PlanCache& cache,
+                                     const BuildRequest& request, EventSink& events) {
   double started = common::protocol::monotonic_seconds();
   auto parsed = metadata.parse(events);
   if (!parsed) {
@@ -116,17 +116,27 @@ common::Result<BuildPlan> plan_build(MetadataCache& metadata, const BuildRequest
   }
   double parse_ms = (common::protocol::monotonic_seconds() - started) * 1000;
   const auto& config = *(*parsed)->config.data;
-  BuildPlan plan;
-  plan.recipes = std::make_unique<runqueue::RecipeIndex>((*parsed)->recipes, (*parsed)->config);
-  for (const auto& note : plan.recipes->notes()) {
+  if (cache.parsed != *parsed) {
+    cache = {*parsed, {},
+             std::make_shared<runqueue::RecipeIndex>((*parsed)->recipes, (*parsed)->config), {}};
+  }
+  for (const auto& note : cache.recipes->notes()) {
     send_log_message(events, "note", note);
   }
-  auto graph = runqueue::build_task_graph(*plan.recipes, targets_with_tasks(request, config));
-  if (!graph) {
-    return common::fail(graph.error());
+  auto targets = targets_with_tasks(request, config);
+  if (!cache.graph || cache.targets != targets) {
+    cache.graph.reset();
+    auto graph = runqueue::build_task_graph(*cache.recipes, targets);
+    if (!graph) {
+      return common::fail(graph.error());
+    }
+    cache.targets = std::move(targets);
+    cache.graph = std::move(*graph);
   }
-  plan.graph = std::move(*graph);
-  common::log::info("metadata parsed in {:.1f} ms, the graph of {} tasks built in {:.1f} ms",
+  BuildPlan plan;
+  plan.recipes = cache.recipes;
+  plan.graph = *cache.graph;
+  common::log::info("metadata parsed in {:.1f} ms, the graph of {} tasks ready in {:.1f} ms",
                     parse_ms, plan.graph.nodes.size(),
                     (common::protocol::monotonic_seconds() - started) * 1000 - parse_ms);
   plan.tmpdir = metadata::value_or_empty(config, "TMPDIR");

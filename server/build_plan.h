@@ -43,7 +43,7 @@ struct BuildRequest {
 common::Result<BuildRequest> decode_build_request(const common::protocol::Json& args);
 
 struct BuildPlan {
-  std::unique_ptr<runqueue::RecipeIndex> recipes;
+  std::shared_ptr<const runqueue::RecipeIndex> recipes;
   runqueue::TaskGraph graph;
   std::filesystem::path tmpdir; ///< empty when TMPDIR is not set
   size_t jobs = 1;
@@ -51,11 +51,22 @@ struct BuildPlan {
   std::optional<sstate::Locations> sstate; ///< nullopt: no shared-state cache
 };
 
+/// The recipe index and task graph of the last plan, kept for the next one: while the parsed
+/// metadata is the same object (nothing changed on disk) and the targets are the same, they
+/// are too, and a no-op build need not work them out again.
+struct PlanCache {
+  std::shared_ptr<const ParsedMetadata> parsed;
+  std::vector<runqueue::TargetRequest> targets;
+  std::shared_ptr<const runqueue::RecipeIndex> recipes; ///< of `parsed`
+  std::optional<runqueue::TaskGraph> graph;            ///< of `recipes` and `targets`
+};
+
 /// Parse the metadata (progress and every parse error as events on `events`), resolve
-/// providers, and build the task graph of `request`. Fails with a one-line summary when
-/// parsing failed (the details went out as events), or with the graph's error.
-common::Result<BuildPlan> plan_build(MetadataCache& metadata, const BuildRequest& request,
-                                     EventSink& events);
+/// providers, and build the task graph of `request`, or take them from `cache` (which is
+/// updated). Fails with a one-line summary when parsing failed (the details went out as
+/// events), or with the graph's error.
+common::Result<BuildPlan> plan_build(MetadataCache& metadata, PlanCache& cache,
+                                     const BuildRequest& request, EventSink& events);
 
 /// The stamps database of `plan` (under TMPDIR), or nullopt when there is none to be had:
 /// then every task runs. Problems and replacements are reported as warnings on `events`.

@@ -219,7 +219,7 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
                         [this](bool success) { finish_build(success, {}); });
   }
   auto& events = m_build->events;
-  auto plan = plan_build(m_metadata, m_build->request, events);
+  auto plan = plan_build(m_metadata, m_plans, m_build->request, events);
   if (!plan) {
     send_log_message(events, "error", plan.error().describe());
     finish_build(false, {});
@@ -300,6 +300,7 @@ runqueue::RunOptions Cooker::run_options(Build& build) {
   options.signatures = std::move(build.plan.signatures);
   options.slots = build.jobserver ? &build.jobserver->pool() : nullptr;
   options.sstate = build.sstate.get();
+  options.facts = &m_task_facts;
   if (build.equivalence) {
     options.unihashes = [db = &*build.equivalence](std::string_view method,
                                                    std::string_view taskhash) {
@@ -320,7 +321,7 @@ void Cooker::start_dry_run(UiSession& session, BuildRequest request) {
       std::erase_if(m_dry_runs, [build](const auto& run) { return run.get() == build; });
     });
   };
-  auto plan = plan_build(m_metadata, build->request, build->events);
+  auto plan = plan_build(m_metadata, m_plans, build->request, build->events);
   if (!plan) {
     send_log_message(build->events, "error", plan.error().describe());
     done(false, {});

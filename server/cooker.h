@@ -96,6 +96,8 @@ private:
   jobserver::Style m_task_jobserver_style = jobserver::Style::pipe;
   python::MetadataPython m_python; ///< before m_metadata, which uses it
   MetadataCache m_metadata;
+  PlanCache m_plans;
+  runqueue::TaskFactsCache m_task_facts; ///< before the builds, whose runqueues use it
   std::unique_ptr<Build> m_build;
   std::deque<Queued> m_queue;
   std::vector<std::shared_ptr<Build>> m_dry_runs;

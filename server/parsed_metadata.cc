@@ -166,7 +166,9 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
   auto parsed = std::make_shared<ParsedMetadata>();
   std::map<std::filesystem::path, const metadata::Recipe*> previous;
   std::vector<metadata::Recipe> saved;
+  bool config_unchanged = false;
   if (auto config = unchanged_configuration()) {
+    config_unchanged = true;
     parsed->config = std::move(*config);
     const auto& recipes = m_last->recipes;
     auto valid = check_still_valid(recipes, parsed->config);
@@ -228,6 +230,10 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
   common::log::info("{} recipes: {} parsed, {} from the parse cache on disk, {} kept; {:.1f} ms",
                     files.size(), wanted.size(), saved.size(), cached - saved.size(),
                     (protocol::monotonic_seconds() - started) * 1000);
+  // Nothing changed: hand out the same object, so what callers derived from it still holds.
+  if (config_unchanged && wanted.empty() && files == m_last->config.recipe_files) {
+    return m_last;
+  }
   save(*parsed, wanted);
   m_last = parsed;
   return std::shared_ptr<const ParsedMetadata>(std::move(parsed));

@@ -205,7 +205,7 @@ Json Cooker::cmd_graph(UiSession& session, const Json& args) {
   if (!request) {
     return protocol::error_reply(request.error().message);
   }
-  auto plan = plan_build(m_metadata, *request, session);
+  auto plan = plan_build(m_metadata, m_plans, *request, session);
   if (!plan) {
     return protocol::error_reply(plan.error().describe());
   }
@@ -219,7 +219,7 @@ Json Cooker::cmd_explain(UiSession& session, const Json& args) {
   if (!request) {
     return protocol::error_reply(request.error().message);
   }
-  auto plan = plan_build(m_metadata, *request, session);
+  auto plan = plan_build(m_metadata, m_plans, *request, session);
   if (!plan) {
     return protocol::error_reply(plan.error().describe());
   }
@@ -228,7 +228,8 @@ Json Cooker::cmd_explain(UiSession& session, const Json& args) {
   auto forced = forced_tasks(*plan, *request);
   std::optional<sstate::EquivalenceDb> equivalence;
   auto decisions = runqueue::decide_reruns(plan->graph, *plan->recipes, stamps_db, plan->signatures,
-                                           forced, unihash_lookup(*plan, equivalence));
+                                           forced, unihash_lookup(*plan, equivalence),
+                                           &m_task_facts);
   auto scene = explain_scene(*plan, decisions, forced);
   send_output(session,
               runqueue::explain_reruns(plan->graph, *plan->recipes, decisions, stamps_db, scene));

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 namespace bbrun::server::runqueue {
 
@@ -53,30 +54,54 @@ std::string task_label(const TaskGraph& graph, const RecipeIndex& recipes, TaskI
 
 namespace {
 
-// Fill in each task's own facts: [noexec], [nostamp] and the hash of its inputs. Recipes are
-// independent of each other, so they are scanned on all cores, one scanner per recipe so that
-// its tasks share the work on common variables.
+TaskFacts facts_of(const metadata::DataStore& data, std::string_view task,
+                   stamps::TaskInputScanner& scanner) {
+  TaskFacts facts;
+  facts.noexec = flag_set(data, task, "noexec");
+  facts.nostamp = flag_set(data, task, "nostamp");
+  if (!facts.noexec && !facts.nostamp) {
+    facts.sstate_outputs = sstate_outputs(data, task);
+  }
+  facts.inputs_hash = scanner.inputs_hash(task);
+  return facts;
+}
+
+// Fill in each task's own facts: [noexec], [nostamp] and the hash of its inputs, from `cache`
+// where the recipe is unchanged. Recipes are independent of each other, so the others are
+// scanned on all cores, one scanner per recipe so that its tasks share the work on common
+// variables.
 std::vector<std::string> scan_tasks(const TaskGraph& graph, const RecipeIndex& recipes,
                                     const stamps::SignatureSettings& settings,
-                                    std::vector<TaskDecision>& decisions) {
+                                    TaskFactsCache& cache, std::vector<TaskDecision>& decisions) {
   std::vector<std::vector<TaskIndex>> by_recipe(recipes.size());
   for (TaskIndex index = 0; index < graph.nodes.size(); ++index) {
     by_recipe[graph.nodes[index].recipe].push_back(index);
   }
   std::erase_if(by_recipe, [](const auto& tasks) { return tasks.empty(); });
+  cache.forget_dead();
+  std::vector<RecipeFacts*> known;
+  for (const auto& tasks : by_recipe) {
+    known.push_back(&cache.facts_of(recipes[graph.nodes[tasks.front()].recipe].data));
+  }
   std::vector<std::string> hashes(graph.nodes.size());
   constexpr size_t k_recipes_per_thread = 32;
   parallel_for(by_recipe.size(), k_recipes_per_thread, [&](size_t group) {
-    const auto& recipe = recipes[graph.nodes[by_recipe[group].front()].recipe];
-    stamps::TaskInputScanner scanner(*recipe.data, settings);
+    const auto& data = *recipes[graph.nodes[by_recipe[group].front()].recipe].data;
+    std::optional<stamps::TaskInputScanner> scanner;
     for (TaskIndex index : by_recipe[group]) {
       const auto& task = graph.nodes[index].task;
-      decisions[index].noexec = flag_set(*recipe.data, task, "noexec");
-      decisions[index].nostamp = flag_set(*recipe.data, task, "nostamp");
-      if (!decisions[index].noexec && !decisions[index].nostamp) {
-        decisions[index].sstate_outputs = sstate_outputs(*recipe.data, task);
+      auto found = known[group]->find(task);
+      if (found == known[group]->end()) {
+        if (!scanner) {
+          scanner.emplace(data, settings);
+        }
+        found = known[group]->emplace(task, facts_of(data, task, *scanner)).first;
       }
-      hashes[index] = scanner.inputs_hash(task);
+      const TaskFacts& facts = found->second;
+      decisions[index].noexec = facts.noexec;
+      decisions[index].nostamp = facts.nostamp;
+      decisions[index].sstate_outputs = facts.sstate_outputs;
+      hashes[index] = facts.inputs_hash;
     }
   });
   return hashes;
@@ -106,9 +131,11 @@ std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeInde
                                         stamps::StampDb* stamps,
                                         const stamps::SignatureSettings& settings,
                                         const std::vector<bool>& forced,
-                                        const UnihashLookup& unihashes) {
+                                        const UnihashLookup& unihashes, TaskFactsCache* facts) {
   std::vector<TaskDecision> decisions(graph.nodes.size());
-  auto inputs_hashes = scan_tasks(graph, recipes, settings, decisions);
+  TaskFactsCache this_build_only;
+  auto inputs_hashes =
+      scan_tasks(graph, recipes, settings, facts ? *facts : this_build_only, decisions);
   auto recorded =
       stamps ? stamps->stamps() : std::unordered_map<std::string, stamps::StampDb::Stamp>{};
   for (TaskIndex index : graph.order) {

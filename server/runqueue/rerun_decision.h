@@ -2,6 +2,7 @@
 // Which tasks of a graph must run, and why: the one place that decides "up to date".
 #pragma once
 
+#include "server/runqueue/task_facts.h"
 #include "server/runqueue/task_graph.h"
 #include "server/sstate/archive.h"
 #include "server/stamps/stamp_db.h"
@@ -57,12 +58,14 @@ using UnihashLookup =
 /// stamp matches does not run because a dependency runs: its signature covers its
 /// dependencies', and its outputs are those of that signature (they may have been restored
 /// without the dependencies ever running here). `stamps` may be null (no database: everything
-/// runs); `unihashes` may be empty (no hash equivalence).
+/// runs); `unihashes` may be empty (no hash equivalence). `facts` may be null (nothing kept
+/// from one call to the next); else it must have been filled with the same `settings`.
 std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeIndex& recipes,
                                         stamps::StampDb* stamps,
                                         const stamps::SignatureSettings& settings,
                                         const std::vector<bool>& forced,
-                                        const UnihashLookup& unihashes = {});
+                                        const UnihashLookup& unihashes = {},
+                                        TaskFactsCache* facts = nullptr);
 
 /// "pn:do_task" of a node.
 std::string task_label(const TaskGraph& graph, const RecipeIndex& recipes, TaskIndex index);

@@ -51,11 +51,13 @@ struct RunOptions {
   sstate::SceneCache* sstate = nullptr;
   /// Hash equivalence: the unique hashes recorded so far. Empty: none.
   UnihashLookup unihashes;
+  /// Task facts kept from earlier builds; null: none kept. Must outlive the runqueue.
+  TaskFactsCache* facts = nullptr;
 };
 
 struct BuildSummary {
   bool success = false;
-  size_t attempted = 0;                   ///< tasks in the graph
+  size_t attempted = 0;                   ///< tasks that ended: up to date, run or failed
   size_t up_to_date = 0;                  ///< didn't need to be rerun (restored ones included)
   std::map<std::string, size_t> restored; ///< by where they came from: "local", "mirror", "http"
   size_t ran = 0;                         ///< completed successfully

@@ -24,6 +24,7 @@ struct TaskNode {
 struct TargetRequest {
   std::string recipe;
   std::string task;
+  bool operator==(const TargetRequest&) const = default;
 };
 
 struct TaskGraph {
