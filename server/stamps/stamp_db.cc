@@ -3,8 +3,9 @@
 #include "server/stamps/stamp_db.h"
 
 #include <fmt/core.h>
-#include <sqlite3.h>
 
+#include <set>
+#include <sqlite3.h>
 #include <utility>
 
 namespace bbrun::server::stamps {
@@ -103,26 +104,13 @@ std::string_view column_text(sqlite3_stmt* stmt, int column) {
 
 } // namespace
 
-common::Result<StampDb> StampDb::open(const std::filesystem::path& path, std::string* warning) {
-  std::error_code ec;
-  std::filesystem::create_directories(path.parent_path(), ec);
+// Open `path` as a stamps database ready for use: schema, last run number, statements. Fails
+// when anything in it is unreadable, however deep.
+common::Result<StampDb> StampDb::open_ready(const std::filesystem::path& path,
+                                            std::string* warning) {
   auto db = open_and_migrate(path, warning);
   if (!db) {
-    // Keep the unusable file for inspection and start afresh.
-    auto aside = path;
-    aside += ".corrupt";
-    std::filesystem::rename(path, aside, ec);
-    std::filesystem::remove(path.string() + "-wal", ec);
-    std::filesystem::remove(path.string() + "-shm", ec);
-    if (warning != nullptr) {
-      *warning = fmt::format("stamps database unusable ({}); moved to {} and recreated: every "
-                             "task will run again",
-                             db.error().message, aside.string());
-    }
-    db = open_and_migrate(path, nullptr);
-    if (!db) {
-      return fail(db.error());
-    }
+    return fail(db.error());
   }
   StampDb stamps(path, *db);
   sqlite3_stmt* last_seq = nullptr;
@@ -142,6 +130,38 @@ common::Result<StampDb> StampDb::open(const std::filesystem::path& path, std::st
     if (sqlite3_prepare_v2(*db, sql, -1, stmt, nullptr) != SQLITE_OK) {
       return fail(ErrorKind::io, sqlite_message(*db, "prepare"));
     }
+  }
+  return stamps;
+}
+
+common::Result<StampDb> StampDb::open(const std::filesystem::path& path, std::string* warning) {
+  // The databases this process has had open: one of them missing now was removed behind its
+  // back, and the user should hear that everything reruns because of it. A database never
+  // seen is simply a first build.
+  static std::set<std::filesystem::path> seen;
+  std::error_code ec;
+  bool missing = !std::filesystem::exists(path, ec);
+  std::filesystem::create_directories(path.parent_path(), ec);
+  auto stamps = open_ready(path, warning);
+  if (!stamps) {
+    // Keep the unusable file for inspection and start afresh.
+    auto aside = path;
+    aside += ".corrupt";
+    std::filesystem::rename(path, aside, ec);
+    std::filesystem::remove(path.string() + "-wal", ec);
+    std::filesystem::remove(path.string() + "-shm", ec);
+    if (warning != nullptr) {
+      *warning = fmt::format("stamps database unusable ({}); moved to {} and recreated: every "
+                             "task will run again",
+                             stamps.error().message, aside.string());
+    }
+    stamps = open_ready(path, nullptr);
+  } else if (missing && seen.contains(path) && warning != nullptr) {
+    *warning = fmt::format("stamps database {} was removed; recreated: every task will run again",
+                           path.string());
+  }
+  if (stamps) {
+    seen.insert(path);
   }
   return stamps;
 }

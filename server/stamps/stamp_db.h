@@ -38,8 +38,10 @@ class StampDb {
 public:
   static constexpr int k_schema_version = 4;
 
-  /// Open or create the database at `path` (creating its directory). `warning` receives a
-  /// message when an existing database was replaced. Fails only when no database can be made.
+  /// Open or create the database at `path` (creating its directory). A database that cannot
+  /// be read, however deep the damage, is moved aside and replaced. `warning` receives a
+  /// message when an existing database was replaced, or when one this process had open is
+  /// gone. Fails only when no database can be made.
   static common::Result<StampDb> open(const std::filesystem::path& path, std::string* warning);
 
   StampDb(StampDb&& other) noexcept;
@@ -71,6 +73,8 @@ public:
 
 private:
   StampDb(std::filesystem::path path, sqlite3* db);
+  static common::Result<StampDb> open_ready(const std::filesystem::path& path,
+                                            std::string* warning);
   void close();
 
   std::filesystem::path m_path;

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include <csignal>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
@@ -135,6 +136,33 @@ TEST_F(SignatureIntegrationTest, EditedFunctionRerunsItsTaskWithADiff) {
             fs::perms(0755));
 }
 
+TEST_F(SignatureIntegrationTest, DefCalledFromInlinePythonIsAnInput) {
+  // Given a shell task and a variable that call a `def` through ${@...}, editing the def
+  // should rerun the task, and --explain should name the function.
+  auto recipe = [](const std::string& made) {
+    return fmt::format(R"bb(def made_by(d):
+    return "{}"
+LABEL = "${{@made_by(d)}}"
+do_stamp() {{
+	echo ${{@made_by(d)}} > made
+}}
+do_label() {{
+	echo ${{LABEL}} > label
+}}
+addtask stamp before do_build
+addtask label before do_build
+)bb",
+                       made);
+  };
+  add_recipe("maker_1.0.bb", recipe("one"));
+  EXPECT_EQ(ran(build({"maker"})).size(), 2u);
+  add_recipe("maker_1.0.bb", recipe("two"));
+  auto why = explain({"maker"});
+  EXPECT_THAT(why, HasSubstr("maker:do_stamp: function made_by changed"));
+  EXPECT_THAT(why, HasSubstr("maker:do_label: function made_by changed"));
+  EXPECT_THAT(ran(build({"maker"})), ElementsAre("maker:do_label", "maker:do_stamp"));
+}
+
 TEST_F(SignatureIntegrationTest, EditThenRevertRerunsBecauseTheOutputsAreTheEditedOnes) {
   add_recipe("hello_1.0.bb", hello_recipe("hi"));
   build();
@@ -194,6 +222,38 @@ TEST_F(SignatureIntegrationTest, CorruptStampsDatabaseIsReplacedAndEverythingRer
   EXPECT_THAT(result.out + result.err, HasSubstr("stamps database unusable"));
   EXPECT_EQ(ran(result).size(), 3u);
   EXPECT_THAT(ran(build()), IsEmpty()) << "the new database works";
+}
+
+TEST_F(SignatureIntegrationTest, DamageBehindAnIntactHeaderIsReplacedToo) {
+  // Given a stamps database whose first page is intact but whose second is garbage, the next
+  // build should replace it with a warning and rerun everything, and the one after that
+  // should find everything up to date again.
+  add_recipe("hello_1.0.bb", hello_recipe("hi"));
+  build();
+  auto path = builddir() / "tmp" / "stamps.db";
+  ASSERT_GE(fs::file_size(path), 8192u);
+  {
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    file.seekp(4096);
+    std::string garbage(4096, 0x5a);
+    file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  auto result = build();
+  EXPECT_THAT(result.out + result.err, HasSubstr("stamps database unusable"));
+  EXPECT_EQ(ran(result).size(), 3u);
+  EXPECT_THAT(ran(build()), IsEmpty()) << "the new database works";
+}
+
+TEST_F(SignatureIntegrationTest, RemovedStampsDatabaseIsRecreatedWithAWarning) {
+  // Given a stamps database removed while the server runs, the next build should say so and
+  // rerun everything; a first build in a new directory says nothing of the kind.
+  add_recipe("hello_1.0.bb", hello_recipe("hi"));
+  auto first = build();
+  EXPECT_THAT(first.out + first.err, Not(HasSubstr("stamps database")));
+  fs::remove(builddir() / "tmp" / "stamps.db");
+  auto result = build();
+  EXPECT_THAT(result.out + result.err, HasSubstr("was removed; recreated"));
+  EXPECT_EQ(ran(result).size(), 3u);
 }
 
 TEST_F(SignatureIntegrationTest, TwoBuildDirectoriesOfTheSameLayersShareSignatures) {
