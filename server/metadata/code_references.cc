@@ -183,6 +183,18 @@ std::vector<std::string> python_calls(std::string_view code) {
   return names;
 }
 
+std::vector<std::string> inline_python_calls(std::string_view text) {
+  std::vector<std::string> names;
+  for (size_t i = 0; (i = text.find("${@", i)) != std::string_view::npos;) {
+    size_t end = python_expansion_end(text, i);
+    for (auto& name : python_calls(text.substr(i + 3, end - i - 4))) {
+      names.push_back(std::move(name));
+    }
+    i = end;
+  }
+  return names;
+}
+
 std::vector<std::string_view> shell_words(std::string_view text) {
   std::vector<std::string_view> words;
   size_t i = 0;

@@ -28,6 +28,9 @@ std::vector<std::string> python_references(std::string_view code);
 /// The names python `code` calls, as in `name(` or `bb.build.exec_func('name', d)`.
 std::vector<std::string> python_calls(std::string_view code);
 
+/// The names the python of each `${@...}` in `text` calls, as `python_calls` finds them.
+std::vector<std::string> inline_python_calls(std::string_view text);
+
 /// Every word of `text` made of the characters of a function name ([A-Za-z0-9_.-]): the
 /// candidates for functions a shell function calls.
 std::vector<std::string_view> shell_words(std::string_view text);

@@ -140,6 +140,7 @@ TaskInputScanner::Variable TaskInputScanner::scan(const std::string& name) {
       }
     } else if (out.value) {
       deps = metadata::value_references(*out.value);
+      add_inline_calls(*out.value, deps);
     }
     for (const auto& removed : parts.removes) {
       out.value = out.value.value_or("") + "\n:remove " + removed;
@@ -208,7 +209,20 @@ void TaskInputScanner::add_function_deps(bool python, const std::string& body,
       deps.emplace_back(word);
     }
   }
+  add_inline_calls(body, deps);
   deps.insert(deps.end(), m_exported.begin(), m_exported.end());
+}
+
+// A `def` that `${@...}` calls shapes the value as much as a variable it reads does.
+void TaskInputScanner::add_inline_calls(std::string_view text, std::vector<std::string>& deps) {
+  if (text.find("${@") == std::string_view::npos) {
+    return;
+  }
+  for (auto& callee : metadata::inline_python_calls(text)) {
+    if (is_function(callee, true)) {
+      deps.push_back(std::move(callee));
+    }
+  }
 }
 
 bool TaskInputScanner::is_function(std::string_view word, bool python) {

@@ -75,6 +75,7 @@ private:
   Variable scan(const std::string& name);
   Variable scan_flag(const std::string& name, size_t bracket);
   void add_function_deps(bool python, const std::string& body, std::vector<std::string>& deps);
+  void add_inline_calls(std::string_view text, std::vector<std::string>& deps);
   /// Whether `word` names a function of the recipe (`python`: a python one).
   bool is_function(std::string_view word, bool python);
 
