@@ -60,13 +60,14 @@ private:
   common::Result<const RecipeTasks*> tasks_of(uint32_t recipe);
   enum class DepKind { build, runtime };
   common::Result<std::vector<uint32_t>> resolve_all(const std::vector<std::string>& names,
-                                                    DepKind kind, TaskIndex asker);
+                                                    DepKind kind, std::string_view asker);
   std::vector<std::string> runtime_names(uint32_t recipe) const;
   /// The recipes `recipe` DEPENDS (or RDEPENDS) on, resolved once.
   common::Result<const std::vector<uint32_t>*> direct_deps(uint32_t recipe, DepKind kind,
-                                                           TaskIndex asker);
+                                                           std::string_view asker);
   common::Result<std::vector<uint32_t>> closure(uint32_t recipe, bool runtime, TaskIndex asker);
   common::Result<void> expand(TaskIndex index);
+  common::Result<void> check_build_providers();
   common::Result<void> link_recipe_flags(TaskIndex index);
   common::Result<void> link_where_present(TaskIndex index, const std::vector<uint32_t>& providers,
                                           const std::string& task);
@@ -135,11 +136,12 @@ common::Result<void> GraphBuilder::link(TaskIndex index, uint32_t recipe, const 
 }
 
 common::Result<std::vector<uint32_t>>
-GraphBuilder::resolve_all(const std::vector<std::string>& names, DepKind kind, TaskIndex asker) {
+GraphBuilder::resolve_all(const std::vector<std::string>& names, DepKind kind,
+                          std::string_view asker) {
   std::vector<uint32_t> providers;
   for (const auto& name : names) {
-    auto provider = kind == DepKind::build ? m_recipes.resolve(name, describe(asker))
-                                           : m_recipes.resolve_runtime(name, describe(asker));
+    auto provider = kind == DepKind::build ? m_recipes.resolve(name, asker)
+                                           : m_recipes.resolve_runtime(name, asker);
     if (!provider) {
       return fail(provider.error());
     }
@@ -166,7 +168,7 @@ std::vector<std::string> GraphBuilder::runtime_names(uint32_t recipe) const {
 }
 
 common::Result<const std::vector<uint32_t>*>
-GraphBuilder::direct_deps(uint32_t recipe, DepKind kind, TaskIndex asker) {
+GraphBuilder::direct_deps(uint32_t recipe, DepKind kind, std::string_view asker) {
   auto& cached = (kind == DepKind::build ? m_build_deps : m_runtime_deps)[recipe];
   if (!cached) {
     auto names =
@@ -186,6 +188,7 @@ GraphBuilder::direct_deps(uint32_t recipe, DepKind kind, TaskIndex asker) {
 // breadth-first without recursion; `recipe` itself is not included.
 common::Result<std::vector<uint32_t>> GraphBuilder::closure(uint32_t recipe, bool runtime,
                                                             TaskIndex asker) {
+  std::string asker_label = describe(asker);
   std::vector<bool> seen(m_recipes.size(), false);
   seen[recipe] = true;
   std::vector<uint32_t> found{recipe};
@@ -194,7 +197,7 @@ common::Result<std::vector<uint32_t>> GraphBuilder::closure(uint32_t recipe, boo
       if (kind == DepKind::runtime && !runtime) {
         continue;
       }
-      auto deps = direct_deps(found[at], kind, asker);
+      auto deps = direct_deps(found[at], kind, asker_label);
       if (!deps) {
         return fail(deps.error());
       }
@@ -250,7 +253,9 @@ common::Result<void> GraphBuilder::link_recipe_flags(TaskIndex index) {
     common::Result<std::vector<uint32_t>> providers =
         rule.recursive
             ? closure(recipe, rule.runtime_closure, index)
-            : direct_deps(recipe, rule.kind, index).map([](const auto* deps) { return *deps; });
+            : direct_deps(recipe, rule.kind, describe(index)).map([](const auto* deps) {
+                return *deps;
+              });
     if (!providers) {
       return fail(providers.error());
     }
@@ -312,6 +317,33 @@ common::Result<void> GraphBuilder::expand_all() {
   for (TaskIndex i = 0; i < m_graph.nodes.size(); ++i) {
     for (TaskIndex dep : m_graph.nodes[i].deps) {
       m_graph.nodes[dep].dependents.push_back(i);
+    }
+  }
+  return check_build_providers();
+}
+
+// BitBake resolves the DEPENDS of every recipe a build involves, and theirs in turn, whether
+// or not a [deptask] links their tasks: a misspelt DEPENDS is an error, never silently nothing.
+common::Result<void> GraphBuilder::check_build_providers() {
+  std::vector<bool> seen(m_recipes.size(), false);
+  std::vector<uint32_t> recipes;
+  for (const auto& node : m_graph.nodes) {
+    if (!seen[node.recipe]) {
+      seen[node.recipe] = true;
+      recipes.push_back(node.recipe);
+    }
+  }
+  for (size_t at = 0; at < recipes.size(); ++at) {
+    auto deps = direct_deps(recipes[at], DepKind::build,
+                            fmt::format("DEPENDS of {}", m_recipes[recipes[at]].pn));
+    if (!deps) {
+      return fail(deps.error());
+    }
+    for (uint32_t dep : **deps) {
+      if (!seen[dep]) {
+        seen[dep] = true;
+        recipes.push_back(dep);
+      }
     }
   }
   return {};

@@ -106,5 +106,18 @@ TEST_F(TaskGraphTest, UnknownTaskNamesWhoWantedIt) {
   EXPECT_EQ(graph.error().message, "lib has no task do_nope (wanted by app:do_x)");
 }
 
+TEST_F(TaskGraphTest, DependsNobodyProvidesIsAnErrorEvenWithoutDeptask) {
+  // Given a DEPENDS no recipe provides, two levels down and with no [deptask] using it, the
+  // graph should fail naming the name and the recipe whose DEPENDS it is, as BitBake does.
+  auto top = make_recipe("top", "DEPENDS = \"middle\"\n" + std::string(k_one_task));
+  auto middle = make_recipe("middle", "DEPENDS = \"misspelt\"\n" + std::string(k_one_task));
+  index({top, middle});
+  auto graph = build_task_graph(*m_recipes, {{"top", "install"}});
+  ASSERT_FALSE(graph);
+  EXPECT_EQ(graph.error().message, "Nothing PROVIDES 'misspelt' (wanted by DEPENDS of middle)");
+  EXPECT_TRUE(build_task_graph(*m_recipes, {{"middle", "install"}}).error().message.find(
+                  "misspelt") != std::string::npos);
+}
+
 } // namespace
 } // namespace bbrun::server::runqueue
