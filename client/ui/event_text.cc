@@ -193,6 +193,10 @@ void EventText::build_completed(const Json& event, std::vector<Line>& lines) {
                     event.value("attempted", 0), event.value("up_to_date", 0),
                     failed == 0 ? std::string("all succeeded") : fmt::format("{} failed", failed)));
   }
+  // Nothing failed and yet no success: the build was stopped (Ctrl-C), as knotty says.
+  if (!event.value("success", false) && failed == 0 && m_errors == 0) {
+    add(lines, Level::warning, "Execution was interrupted, returning a non-zero exit code.");
+  }
   auto failed_tasks = event.value("failed_tasks", Json::array());
   if (!failed_tasks.empty()) {
     add(lines, Level::detail,

@@ -100,13 +100,12 @@ void RunQueue::prepare() {
   m_options.forced.resize(m_runs.size(), false);
   double started = protocol::monotonic_seconds();
   auto decisions = decide_reruns(m_graph, m_recipes, m_stamps, m_options.signatures,
-                                 m_options.forced, m_options.unihashes);
+                                 m_options.forced, m_options.unihashes, m_options.facts);
   common::log::info("signatures and stamps of {} tasks checked in {:.1f} ms", m_runs.size(),
                     (protocol::monotonic_seconds() - started) * 1000);
   for (TaskIndex index : m_graph.order) {
     m_runs[index].decision = std::move(decisions[index]);
   }
-  m_summary.attempted = m_runs.size();
 }
 
 // Once the cache has restored what it could: what is left to run, what waits for what, and
@@ -381,6 +380,9 @@ void RunQueue::maybe_finish() {
   }
   m_kill_timer.cancel();
   set_state(State::clean_up);
+  // As BitBake counts: the tasks that ended, up to date or run or failed; not those that never
+  // started because of a failure or a stop.
+  m_summary.attempted = m_summary.up_to_date + m_summary.ran + m_summary.failed;
   bool everything_ran = m_summary.ran == m_to_run;
   m_summary.success = m_summary.failed == 0 && everything_ran;
   set_state(m_summary.success ? State::complete : State::failed);
