@@ -2,6 +2,7 @@
 // The `bb` package: Python text over the native `_bbrun` module.
 #include "server/python/bb_module.h"
 
+#include "server/metadata/tasks.h"
 #include "server/metadata/version.h"
 #include "server/python/data_binding.h"
 #include "server/python/functions.h"
@@ -33,6 +34,12 @@ void define_native(py::module_& m) {
   });
   m.def("exec_shell", [](py::handle d, const std::string& name) {
     run_shell_function(unwrap_datastore(d), name);
+  });
+  m.def("addtask",
+        [](py::handle d, const std::string& task, const std::string& after,
+           const std::string& before) { metadata::add_task(unwrap_datastore(d), task, after, before); });
+  m.def("deltask", [](py::handle d, const std::string& task) {
+    metadata::del_task(unwrap_datastore(d), task);
   });
 }
 
@@ -113,7 +120,7 @@ def _wanted(checkvalues):
 
 def contains(variable, checkvalues, truevalue, falsevalue, d):
     present = _words(d.getVar(variable))
-    return truevalue if _wanted(checkvalues) <= present else falsevalue
+    return truevalue if present and _wanted(checkvalues) <= present else falsevalue
 
 def contains_any(variable, checkvalues, truevalue, falsevalue, d):
     present = _words(d.getVar(variable))
@@ -153,6 +160,67 @@ def explode_deps(text):
             skipping = False
     return deps
 
+def explode_dep_versions2(text, sort=True):
+    """{name: [constraint, ...]} of a DEPENDS-style value: "a (>= 1.0) b" gives
+    {"a": [">= 1.0"], "b": []}."""
+    deps = {}
+    name = None
+    constraint = None
+    for word in (text or "").replace("(", " ( ").replace(")", " ) ").split():
+        if word == "(":
+            constraint = []
+        elif word == ")":
+            if name is not None and constraint:
+                deps[name].append(" ".join(constraint))
+            constraint = None
+        elif constraint is not None:
+            constraint.append(word)
+        else:
+            name = word
+            deps.setdefault(name, [])
+    return dict(sorted(deps.items())) if sort else deps
+
+def _file_digest(algorithm, filename):
+    import hashlib
+    digest = hashlib.new(algorithm)
+    with open(filename, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+def md5_file(filename):
+    return _file_digest("md5", filename)
+
+def sha1_file(filename):
+    return _file_digest("sha1", filename)
+
+def sha256_file(filename):
+    return _file_digest("sha256", filename)
+
+def copyfile(src, dest, newmtime=None, sstat=None):
+    shutil.copy2(src, dest)
+    if newmtime is not None:
+        os.utime(dest, (newmtime, newmtime))
+    return os.lstat(dest).st_mtime
+
+def lockfile(name, shared=False, retry=True, block=False):
+    import fcntl
+    mkdirhier(os.path.dirname(name) or ".")
+    f = open(name, "a+")
+    operation = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+    try:
+        fcntl.flock(f.fileno(), operation if block or retry else operation | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        return None
+    return f
+
+def unlockfile(lock):
+    import fcntl
+    if lock is not None:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+        lock.close()
+
 def unique_everseen(iterable):
     seen = set()
     for item in iterable:
@@ -170,6 +238,42 @@ def exec_func(func, d, dirs=None):
         _bbrun.exec_python(d, func)
     else:
         _bbrun.exec_shell(d, func)
+
+def _words(value):
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else " ".join(value)
+
+def addtask(task, before, after, d):
+    _bbrun.addtask(d, task, _words(after), _words(before))
+
+def deltask(task, d):
+    _bbrun.deltask(d, task)
+)PY";
+
+constexpr const char* k_process = R"PY(
+import subprocess
+
+class CmdError(RuntimeError):
+    """The command could not be started."""
+
+class ExecutionError(CmdError):
+    """The command ran and failed: its exit status and output are attached."""
+    def __init__(self, command, exitcode, stdout=None, stderr=None):
+        self.command, self.exitcode, self.stdout, self.stderr = command, exitcode, stdout, stderr
+        super().__init__("Execution of '%s' failed with exit code %d" % (command, exitcode))
+
+def run(cmd, input=None, log=None, extrafiles=None, **options):
+    """Run `cmd` (a string runs through the shell) and return (stdout, stderr) as text;
+    raise ExecutionError when it fails."""
+    options.setdefault("shell", isinstance(cmd, str))
+    try:
+        done = subprocess.run(cmd, input=input, capture_output=True, text=True, **options)
+    except OSError as e:
+        raise CmdError("Unable to run '%s': %s" % (cmd, e))
+    if done.returncode != 0:
+        raise ExecutionError(cmd, done.returncode, done.stdout, done.stderr)
+    return done.stdout, done.stderr
 )PY";
 
 constexpr const char* k_data = R"PY(
@@ -228,8 +332,9 @@ py::module_ import_bb_module() {
     const char* name;
     const char* text;
   };
-  const std::array<Submodule, 5> submodules{{{"utils", "bb.utils", k_utils},
+  const std::array<Submodule, 6> submodules{{{"utils", "bb.utils", k_utils},
                                              {"build", "bb.build", k_build},
+                                             {"process", "bb.process", k_process},
                                              {"data", "bb.data", k_data},
                                              {"parse", "bb.parse", k_parse},
                                              {"data_smart", "bb.data_smart", k_data_smart}}};

@@ -75,7 +75,9 @@ void add_to_flag(DataRef& self, const std::string& name, const std::string& flag
   self.d->set_flag(name, flag, append ? old + value : value + old);
 }
 
-py::object get_flags(DataRef& self, const std::string& name) {
+// `expand`, as in BitBake: false, true (every flag), or the names of the flags to expand.
+py::object get_flags(DataRef& self, const std::string& name, const py::object& expand,
+                     const py::object& /*internalflags*/) {
   std::vector<std::pair<std::string, std::string>> flags;
   {
     py::gil_scoped_release release;
@@ -84,8 +86,14 @@ py::object get_flags(DataRef& self, const std::string& name) {
   if (flags.empty()) {
     return py::none();
   }
+  bool expand_all = py::isinstance<py::bool_>(expand) && expand.cast<bool>();
   py::dict out;
-  for (const auto& [flag, value] : flags) {
+  for (auto& [flag, value] : flags) {
+    bool listed = !py::isinstance<py::bool_>(expand) && !expand.is_none() &&
+                  expand.attr("__contains__")(flag).cast<bool>();
+    if (expand_all || listed) {
+      value = value_or_raise(self.d->expand(value));
+    }
     out[py::str(flag)] = value;
   }
   return out;
@@ -132,7 +140,7 @@ void bind_datastore(py::module_& m) {
            ReleaseGil())
       .def("setVarFlag",
            [](DataRef& self, const std::string& name, const std::string& flag,
-              const py::object& value) {
+              const py::object& value, const py::kwargs&) {
              std::string text = text_of(value);
              py::gil_scoped_release release;
              self.d->set_flag(name, flag, std::move(text));
@@ -148,7 +156,8 @@ void bind_datastore(py::module_& m) {
                self.d->set_flag(name, flag, std::move(value));
              }
            })
-      .def("getVarFlags", &get_flags)
+      .def("getVarFlags", &get_flags, py::arg("var"), py::arg("expand") = false,
+           py::arg("internalflags") = false)
       .def("delVarFlag", [](DataRef& self, const std::string& name,
                             const std::string& flag) { self.d->del_flag(name, flag); },
            ReleaseGil())

@@ -91,6 +91,25 @@ const PythonCase k_cases[] = {
      "B[x] = \"1\"\nB[y] = \"2\"\npython () {\n"
      "    d.setVar('A', ','.join(sorted(d.getVarFlags('B'))))\n}",
      "A", "x,y"},
+    {"AnonymousGetVarFlagsExpanded",
+     "C = \"c\"\nB[x] = \"${C}1\"\nB[y] = \"${C}2\"\npython () {\n"
+     "    f = d.getVarFlags('B', expand=['x'])\n"
+     "    d.setVar('A', f['x'] + ',' + str(f['y'] == '${C}2'))\n}",
+     "A", "c1,True"},
+    {"AnonymousAddsTaskBeforeAndAfter",
+     "python () {\n    bb.build.addtask('extra', 'do_build', 'do_fetch', d)\n"
+     "    d.setVar('A', d.getVarFlag('do_build', 'deps', False) + '|' +\n"
+     "             d.getVarFlag('do_extra', 'deps', False))\n}",
+     "A", "do_extra|do_fetch"},
+    {"AnonymousDeletesTask",
+     "addtask one\naddtask two after do_one\npython () {\n    bb.build.deltask('do_one', d)\n}",
+     "__BBTASKS", "do_two"},
+    {"UtilsContainsOfUnsetIsFalse",
+     "A = \"${@bb.utils.contains('NOTSET', '', 'y', 'n', d)}\"", "A", "n"},
+    {"UtilsExplodeDepVersions2",
+     "A = \"${@bb.utils.explode_dep_versions2('a (>= 1.0) b')}\"", "A",
+     "{'a': ['>= 1.0'], 'b': []}"},
+    {"ProcessRun", "A = \"${@bb.process.run('echo hi')[0].strip()}\"", "A", "hi"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Cases, PythonMetadataTest, ::testing::ValuesIn(k_cases),
