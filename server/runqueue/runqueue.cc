@@ -155,28 +155,27 @@ void RunQueue::forget_stamps_of_tasks_to_run() {
 // to run that hangs off it (critical path), each task weighted by its last measured duration
 // and tasks never measured by the average of those that were.
 void RunQueue::prioritise() {
-  auto durations = m_stamps ? m_stamps->durations() : std::unordered_map<std::string, double>{};
-  double average = k_unmeasured_task_seconds;
-  if (!durations.empty()) {
-    average = 0;
-    for (const auto& [key, seconds] : durations) {
-      average += seconds;
+  double measured_total = 0;
+  size_t measured = 0;
+  for (const auto& run : m_runs) {
+    if (run.decision.stamp) {
+      measured_total += run.decision.stamp->duration;
+      ++measured;
     }
-    average /= static_cast<double>(durations.size());
   }
+  double average =
+      measured > 0 ? measured_total / static_cast<double>(measured) : k_unmeasured_task_seconds;
   for (auto it = m_graph.order.rbegin(); it != m_graph.order.rend(); ++it) {
     auto& run = m_runs[*it];
     if (run.status != Status::waiting) {
       continue;
     }
     const auto& node = m_graph.nodes[*it];
-    auto measured =
-        durations.find(stamps::StampDb::task_key(m_recipes[node.recipe].file.string(), node.task));
     double longest = 0;
     for (TaskIndex dependent : node.dependents) {
       longest = std::max(longest, m_runs[dependent].priority);
     }
-    run.priority = longest + (measured != durations.end() ? measured->second : average);
+    run.priority = longest + (run.decision.stamp ? run.decision.stamp->duration : average);
     if (run.remaining_deps == 0) {
       run.status = Status::ready;
       m_ready.push_back(*it);

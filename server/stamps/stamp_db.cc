@@ -218,25 +218,12 @@ std::string StampDb::task_key(std::string_view recipe, std::string_view task) {
 std::unordered_map<std::string, StampDb::Stamp> StampDb::stamps() {
   std::unordered_map<std::string, Stamp> result;
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(m_db, "SELECT recipe, task, signature, seq, complete FROM stamps", -1,
-                         &stmt, nullptr) == SQLITE_OK) {
+  if (sqlite3_prepare_v2(m_db, "SELECT recipe, task, signature, seq, complete, duration FROM stamps",
+                         -1, &stmt, nullptr) == SQLITE_OK) {
     while (sqlite3_step(stmt) == SQLITE_ROW) {
       result[task_key(column_text(stmt, 0), column_text(stmt, 1))] =
           Stamp{std::string(column_text(stmt, 2)), sqlite3_column_int64(stmt, 3),
-                sqlite3_column_int(stmt, 4) != 0};
-    }
-  }
-  sqlite3_finalize(stmt);
-  return result;
-}
-
-std::unordered_map<std::string, double> StampDb::durations() {
-  std::unordered_map<std::string, double> result;
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(m_db, "SELECT recipe, task, duration FROM stamps", -1, &stmt, nullptr) ==
-      SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      result[task_key(column_text(stmt, 0), column_text(stmt, 1))] = sqlite3_column_double(stmt, 2);
+                sqlite3_column_int(stmt, 4) != 0, sqlite3_column_double(stmt, 5)};
     }
   }
   sqlite3_finalize(stmt);
@@ -264,6 +251,9 @@ common::Result<void> StampDb::record(std::string_view recipe, std::string_view t
 
 common::Result<void>
 StampDb::forget(const std::vector<std::pair<std::string, std::string>>& tasks) {
+  if (tasks.empty()) {
+    return {}; // no transaction, so no write and no sync
+  }
   bool ok = sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
   for (size_t i = 0; ok && i < tasks.size(); ++i) {
     bind_key(m_incomplete, tasks[i].first, tasks[i].second);

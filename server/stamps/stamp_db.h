@@ -52,13 +52,12 @@ public:
     std::string signature; ///< of the last successful run
     int64_t seq = 0;
     bool complete = false; ///< false: the task started again since, and has not succeeded
+    double duration = 0;   ///< of that run, in seconds: weighs the task in scheduling
   };
   /// The inputs recorded with the task's last successful run, or "" when there is none.
   std::string inputs(std::string_view recipe, std::string_view task);
   /// Every task's stamp, keyed by `task_key`: one query instead of one per task.
   std::unordered_map<std::string, Stamp> stamps();
-  /// The last measured duration of every task that ever succeeded, keyed by `task_key`.
-  std::unordered_map<std::string, double> durations();
   static std::string task_key(std::string_view recipe, std::string_view task);
   /// Record a successful run with its signature's `inputs` (any text; the runqueue stores
   /// JSON).

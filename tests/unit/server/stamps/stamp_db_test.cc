@@ -49,7 +49,7 @@ TEST(StampDbTest, RecordsAndForgetsRuns) {
   EXPECT_TRUE(a.complete);
   EXPECT_LT(a.seq, b.seq);
   EXPECT_EQ(db->inputs("r.bb", "do_a"), "{\"in\":1}");
-  EXPECT_EQ(db->durations().at(StampDb::task_key("r.bb", "do_b")), 2.5);
+  EXPECT_EQ(b.duration, 2.5);
 
   ASSERT_TRUE(db->forget({{"r.bb", "do_a"}}));
   EXPECT_FALSE(db->stamps().at(StampDb::task_key("r.bb", "do_a")).complete)
