@@ -198,11 +198,16 @@ addtask compile before do_build
   fs::remove(builddir() / "go");
   fs::remove(builddir() / "compile.pid");
   pid_t client = start_bbrun({"-f", "-c", "compile", "hello"});
-  ASSERT_TRUE(wait_until([&] { return fs::exists(builddir() / "compile.pid"); }));
+  // The shell creates the file before it writes the pid: wait for the number itself (a pid
+  // of 0 would make kill() signal this test's own process group).
+  int task = 0;
+  ASSERT_TRUE(wait_until([&] {
+    task = std::atoi(read_file(builddir() / "compile.pid").c_str());
+    return task > 0;
+  }));
   int server = server_pid();
   ASSERT_GT(server, 0);
   ::kill(server, SIGKILL);
-  int task = std::atoi(read_file(builddir() / "compile.pid").c_str());
   ::kill(task, SIGKILL);
   int status = 0;
   ::waitpid(client, &status, 0);
