@@ -43,11 +43,11 @@ void RunQueue::scene_init() {
   if (candidates.empty()) {
     return scene_found({}, {});
   }
-  std::vector<std::string> unihashes;
+  std::vector<sstate::ObjectQuery> objects;
   for (TaskIndex index : candidates) {
-    unihashes.push_back(m_runs[index].decision.unihash);
+    objects.push_back({label(index), m_runs[index].decision.unihash});
   }
-  m_options.sstate->find(std::move(unihashes),
+  m_options.sstate->find(std::move(objects),
                          [this, candidates, alive = m_alive](sstate::FindResult result) {
                            if (*alive) {
                              scene_found(candidates, result);
@@ -94,7 +94,7 @@ void RunQueue::schedule_setscene() {
       run.started = protocol::monotonic_seconds();
       m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
       batch.push_back(index);
-      requests.push_back({run.decision.unihash, run.decision.sstate_outputs});
+      requests.push_back({{label(index), run.decision.unihash}, run.decision.sstate_outputs});
     }
     if (m_options.dry_run) {
       for (TaskIndex index : batch) {
