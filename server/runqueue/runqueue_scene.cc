@@ -98,7 +98,7 @@ void RunQueue::schedule_setscene() {
     }
     if (m_options.dry_run) {
       for (TaskIndex index : batch) {
-        setscene_done(index, {sstate::StoreKind::local, {}, {}});
+        setscene_done(index, {sstate::StoreKind::local, {}, false, {}});
       }
       continue;
     }
@@ -134,6 +134,11 @@ void RunQueue::setscene_done(TaskIndex index, const sstate::RestoreResult& resul
     ++m_summary.restored[std::string(sstate::store_kind_name(*result.from))];
     record_stamp(index, protocol::monotonic_seconds() - run.started);
     fields["restored_from"] = sstate::store_kind_name(*result.from);
+  } else if (result.store_dropped) {
+    // One summary in run_init rather than a line per task: a cache that dies during a large
+    // build would otherwise bury its own warning under one line for each object it had.
+    fields["restored"] = false;
+    ++m_restores_lost;
   } else {
     fields["restored"] = false;
     warn(fmt::format("{}: {}; running the real task instead", label(index) + "_setscene",

@@ -244,6 +244,7 @@ void HelperCache::restore(std::vector<Restore> batch,
       if (from.is_string()) {
         out[i].from = kind_named(from.get<std::string>());
       }
+      out[i].store_dropped = !out[i].from && out[i].error.empty() && !m_failed_stores.empty();
     }
     if (!out.empty()) {
       out.front().warnings = std::move(warnings);

@@ -23,6 +23,9 @@ struct FindResult {
 struct RestoreResult {
   std::optional<StoreKind> from; ///< nullopt: not restored (no object, or `error`)
   std::string error;             ///< why a restore failed; empty for a plain miss
+  /// A plain miss once a store has been dropped from the build (down, or not a cache): most
+  /// likely the object was there, and the store's own warning has said why it is not now.
+  bool store_dropped = false;
   std::vector<std::string> warnings;
 };
 

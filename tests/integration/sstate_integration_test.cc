@@ -267,6 +267,49 @@ TEST_F(SstateIntegrationTest, CaptivePortalCacheRestoresNothingWrong) {
   expect_installed(second_dir);
 }
 
+// Recipe cNN of a chain: its compile needs the install of the one before.
+std::string chain_recipe(int index) {
+  return fmt::format(R"bb({}do_compile[deptask] = "do_install"
+do_compile() {{
+	echo {} > out.txt
+}}
+do_install() {{
+	mkdir -p ${{D}}
+	cp out.txt ${{D}}/out.txt
+}}
+do_install[sstate-outputs] = "${{D}}"
+addtask compile
+addtask install after do_compile before do_build
+)bb",
+                     index > 0 ? fmt::format("DEPENDS = \"c{:02}\"\n", index - 1) : "", index);
+}
+
+TEST_F(SstateIntegrationTest, CacheDyingDuringRestoresWarnsOnceNotPerTask) {
+  // Given an HTTP cache that dies after serving 5 of the 24 objects a build restores, we should
+  // say once that it is gone and once how many restores that cost, not once per task, and
+  // build the rest for real.
+  constexpr int k_recipes = 24;
+  for (int index = 0; index < k_recipes; ++index) {
+    add_recipe(fmt::format("c{:02}.bb", index), chain_recipe(index));
+  }
+  auto target = fmt::format("c{:02}", k_recipes - 1);
+  std::string why;
+  auto cache = ScriptedHttpCache::start(m_temp.path() / "http", {}, &why);
+  ASSERT_TRUE(cache) << why;
+  build_in(other_builddir("build-a", "SSTATE_HTTP_CACHE = \"" + cache->url() + "\"\n"), {target});
+  cache = ScriptedHttpCache::start(m_temp.path() / "http", {"--exit-after-objects", "5"}, &why);
+  ASSERT_TRUE(cache) << why;
+  auto result = build_in(
+      other_builddir("build-b", "SSTATE_HTTP_CACHE = \"" + cache->url() + "\"\n"), {target});
+  EXPECT_EQ(restored(result).size(), 5u) << result.out;
+  EXPECT_EQ(count(result, "WARNING: shared-state http cache .* unavailable"), 1) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("WARNING: 19 setscene tasks found no object once a "
+                                    "shared-state cache was dropped"));
+  EXPECT_EQ(count(result, "WARNING"), 2) << result.out;
+  // Which ones ran depends on which 5 came back: a restored install needs none before it.
+  EXPECT_THAT(ran(result), Not(IsEmpty())) << result.out;
+}
+
 class SstateHttpIntegrationTest : public SstateIntegrationTest {
 protected:
   void SetUp() override {
