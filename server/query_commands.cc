@@ -86,11 +86,12 @@ runqueue::SceneOutcome explain_scene(const BuildPlan& plan,
   auto local = *plan.sstate;
   local.http_url.clear();
   sstate::Stores stores(local);
-  std::vector<std::string> unihashes;
+  std::vector<sstate::ObjectQuery> objects;
   for (auto index : candidates) {
-    unihashes.push_back(decisions[index].unihash);
+    objects.push_back(
+        {runqueue::task_label(plan.graph, *plan.recipes, index), decisions[index].unihash});
   }
-  auto found = sstate::find_objects(stores, unihashes);
+  auto found = sstate::find_objects(stores, objects);
   scene.covered.assign(decisions.size(), false);
   for (auto index : candidates) {
     auto where = found.find(decisions[index].unihash);

@@ -112,6 +112,11 @@ void RunQueue::prepare() {
 // in which order.
 void RunQueue::run_init() {
   set_state(State::run_init);
+  if (m_restores_lost > 0) {
+    warn(fmt::format("{} setscene tasks found no object once a shared-state cache was dropped; "
+                     "running their real tasks instead",
+                     m_restores_lost));
+  }
   auto needed = tasks_needed(m_graph, would_run(), m_covered);
   for (TaskIndex index : m_graph.order) {
     auto& run = m_runs[index];

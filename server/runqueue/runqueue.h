@@ -136,6 +136,7 @@ private:
   std::vector<TaskIndex> m_setscene; ///< restores still to start, in graph order
   size_t m_setscene_total = 0;
   size_t m_setscene_started = 0;
+  size_t m_restores_lost = 0;  ///< misses because a store was dropped (RestoreResult)
   std::vector<bool> m_covered; ///< restored from the cache
   size_t m_storing = 0;        ///< tasks whose outputs are being stored
   State m_state = State::prepare;

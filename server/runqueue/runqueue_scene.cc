@@ -43,11 +43,11 @@ void RunQueue::scene_init() {
   if (candidates.empty()) {
     return scene_found({}, {});
   }
-  std::vector<std::string> unihashes;
+  std::vector<sstate::ObjectQuery> objects;
   for (TaskIndex index : candidates) {
-    unihashes.push_back(m_runs[index].decision.unihash);
+    objects.push_back({label(index), m_runs[index].decision.unihash});
   }
-  m_options.sstate->find(std::move(unihashes),
+  m_options.sstate->find(std::move(objects),
                          [this, candidates, alive = m_alive](sstate::FindResult result) {
                            if (*alive) {
                              scene_found(candidates, result);
@@ -94,11 +94,11 @@ void RunQueue::schedule_setscene() {
       run.started = protocol::monotonic_seconds();
       m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
       batch.push_back(index);
-      requests.push_back({run.decision.unihash, run.decision.sstate_outputs});
+      requests.push_back({{label(index), run.decision.unihash}, run.decision.sstate_outputs});
     }
     if (m_options.dry_run) {
       for (TaskIndex index : batch) {
-        setscene_done(index, {sstate::StoreKind::local, {}, {}});
+        setscene_done(index, {sstate::StoreKind::local, {}, false, {}});
       }
       continue;
     }
@@ -134,6 +134,11 @@ void RunQueue::setscene_done(TaskIndex index, const sstate::RestoreResult& resul
     ++m_summary.restored[std::string(sstate::store_kind_name(*result.from))];
     record_stamp(index, protocol::monotonic_seconds() - run.started);
     fields["restored_from"] = sstate::store_kind_name(*result.from);
+  } else if (result.store_dropped) {
+    // One summary in run_init rather than a line per task: a cache that dies during a large
+    // build would otherwise bury its own warning under one line for each object it had.
+    fields["restored"] = false;
+    ++m_restores_lost;
   } else {
     fields["restored"] = false;
     warn(fmt::format("{}: {}; running the real task instead", label(index) + "_setscene",

@@ -12,12 +12,14 @@ std::string object_key(std::string_view unihash) {
   return sha256_hex(fmt::format("bbrun-sstate-object-1\n{}", unihash));
 }
 
+// Version 1 of these entries held a bare unique hash, which a bbrun of that version takes as it
+// comes: version 2 (JSON, cache_entries.h) lives under other keys, so that it never reads one.
 std::string unihash_key(std::string_view method, std::string_view taskhash) {
-  return sha256_hex(fmt::format("bbrun-unihash-1\n{}\n{}", method, taskhash));
+  return sha256_hex(fmt::format("bbrun-unihash-2\n{}\n{}", method, taskhash));
 }
 
 std::string outhash_key(std::string_view method, std::string_view outhash) {
-  return sha256_hex(fmt::format("bbrun-outhash-1\n{}\n{}", method, outhash));
+  return sha256_hex(fmt::format("bbrun-outhash-2\n{}\n{}", method, outhash));
 }
 
 } // namespace bbrun::server::sstate

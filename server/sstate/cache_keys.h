@@ -8,6 +8,13 @@
 
 namespace bbrun::server::sstate {
 
+/// The object of a task: `method` ("pn:do_task") and its unique hash; its entry is under
+/// object_key(unihash).
+struct ObjectQuery {
+  std::string method;
+  std::string unihash;
+};
+
 /// The entry that names the object of a task whose unique hash is `unihash`.
 std::string object_key(std::string_view unihash);
 /// The entry that maps a task hash of `method` ("pn:do_task") to its unique hash.

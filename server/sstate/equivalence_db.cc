@@ -2,9 +2,13 @@
 // The hash equivalence database.
 #include "server/sstate/equivalence_db.h"
 
+#include "server/sstate/cache_entries.h"
+
 #include <fmt/core.h>
 #include <sqlite3.h>
 
+#include <functional>
+#include <initializer_list>
 #include <utility>
 
 namespace bbrun::server::sstate {
@@ -50,6 +54,45 @@ void bind_text(sqlite3_stmt* stmt, int index, std::string_view text) {
   sqlite3_bind_text(stmt, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
 }
 
+// Run `sql` once with `texts` bound to ?1, ?2, ...; whether it ran to the end.
+bool execute(sqlite3* db, const std::string& sql, std::initializer_list<std::string_view> texts) {
+  sqlite3_stmt* stmt = nullptr;
+  bool ok = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK;
+  int index = 0;
+  for (auto text : texts) {
+    if (ok) {
+      bind_text(stmt, ++index, text);
+    }
+  }
+  ok = ok && sqlite3_step(stmt) == SQLITE_DONE;
+  sqlite3_finalize(stmt);
+  return ok;
+}
+
+// Add the row (method, hash, unihash) to `table`. The first mapping of a hash stays, unless it
+// is no unique hash: an older bbrun recorded whatever a cache answered, and lookups skip that.
+std::string insert_sql(std::string_view table) {
+  return fmt::format("INSERT INTO {} VALUES(?1, ?2, ?3) ON CONFLICT DO UPDATE SET "
+                     "unihash = excluded.unihash "
+                     "WHERE length(unihash) != {} OR unihash GLOB '*[^0-9a-f]*'",
+                     table, k_task_hash_digits);
+}
+
+// Run `body` in one transaction, committed when it returns true. IMMEDIATE takes the write
+// lock before anything is read, so that two reporters of the same outputs cannot both decide
+// to be the first.
+common::Result<void> in_transaction(sqlite3* db, const std::function<bool()>& body) {
+  if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    return fail(ErrorKind::io, sqlite_message(db, "hash equivalence"));
+  }
+  if (!body() || sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    auto message = sqlite_message(db, "hash equivalence");
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return fail(ErrorKind::io, message);
+  }
+  return {};
+}
+
 } // namespace
 
 common::Result<EquivalenceDb> EquivalenceDb::open(const std::filesystem::path& path) {
@@ -93,6 +136,10 @@ std::optional<std::string> EquivalenceDb::lookup(const char* sql, std::string_vi
     if (sqlite3_step(stmt) == SQLITE_ROW) {
       found = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
     }
+    // An older bbrun recorded whatever a cache answered: such a row is no unique hash.
+    if (found && !is_task_hash(*found)) {
+      found.reset();
+    }
   }
   sqlite3_finalize(stmt);
   return found;
@@ -112,38 +159,18 @@ common::Result<std::string> EquivalenceDb::report(std::string_view method,
                                                   std::string_view taskhash,
                                                   std::string_view outhash,
                                                   const std::optional<std::string>& known) {
-  // IMMEDIATE: take the write lock before reading, so two reporters of the same outputs
-  // cannot both decide to be the first.
-  if (sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    return fail(ErrorKind::io, sqlite_message(m_db, "hash equivalence"));
-  }
-  auto unihash = known ? known : by_outhash(method, outhash);
-  if (!unihash) {
-    unihash = std::string(taskhash);
-  }
-  bool ok = true;
-  for (const char* sql : {"INSERT OR IGNORE INTO outhashes VALUES(?1, ?2, ?3)",
-                          "INSERT OR IGNORE INTO unihashes VALUES(?1, ?4, ?3)"}) {
-    sqlite3_stmt* stmt = nullptr;
-    ok = ok && sqlite3_prepare_v2(m_db, sql, -1, &stmt, nullptr) == SQLITE_OK;
-    if (ok) {
-      bind_text(stmt, 1, method);
-      bind_text(stmt, 2, outhash);
-      bind_text(stmt, 3, *unihash);
-      if (sqlite3_bind_parameter_count(stmt) >= 4) {
-        bind_text(stmt, 4, taskhash);
-      }
-      ok = sqlite3_step(stmt) == SQLITE_DONE;
-    }
-    sqlite3_finalize(stmt);
-  }
-  if (!ok || sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-    auto message = sqlite_message(m_db, "hash equivalence");
-    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-    return fail(ErrorKind::io, message);
+  std::string unihash;
+  auto recorded = in_transaction(m_db, [&] {
+    auto first = known && is_task_hash(*known) ? known : by_outhash(method, outhash);
+    unihash = first.value_or(std::string(taskhash));
+    return execute(m_db, insert_sql("outhashes"), {method, outhash, unihash}) &&
+           execute(m_db, insert_sql("unihashes"), {method, taskhash, unihash});
+  });
+  if (!recorded) {
+    return fail(recorded.error());
   }
   // The mapping that counts is the one in the table (an earlier report may have won).
-  return this->unihash(method, taskhash).value_or(*unihash);
+  return this->unihash(method, taskhash).value_or(unihash);
 }
 
 } // namespace bbrun::server::sstate

@@ -35,14 +35,16 @@ public:
   EquivalenceDb& operator=(EquivalenceDb&& other) noexcept;
   ~EquivalenceDb();
 
-  /// The unique hash recorded for `taskhash` of `method`, if any.
+  /// The unique hash recorded for `taskhash` of `method`, if any. A recorded text that is no
+  /// unique hash (is_task_hash; an older bbrun recorded what any cache answered) counts as
+  /// none.
   std::optional<std::string> unihash(std::string_view method, std::string_view taskhash);
-  /// The unique hash recorded for `outhash` of `method`, if any.
+  /// The unique hash recorded for `outhash` of `method`, if any; as for unihash().
   std::optional<std::string> by_outhash(std::string_view method, std::string_view outhash);
   /// Record that `taskhash` of `method` produced `outhash`, and return its unique hash: that of
-  /// the first task hash with the same outputs (`known`, when the caller learnt it elsewhere,
-  /// else what this database holds, else `taskhash` itself). An existing mapping of `taskhash`
-  /// is kept.
+  /// the first task hash with the same outputs (`known`, when the caller learnt it elsewhere
+  /// and it is a unique hash, else what this database holds, else `taskhash` itself). An
+  /// existing mapping of `taskhash` is kept, unless it is no unique hash.
   common::Result<std::string> report(std::string_view method, std::string_view taskhash,
                                      std::string_view outhash,
                                      const std::optional<std::string>& known);

@@ -80,6 +80,10 @@ json outputs_json(const std::vector<OutputDir>& outputs) {
   return out;
 }
 
+json object_json(const ObjectQuery& object) {
+  return {{"method", object.method}, {"unihash", object.unihash}};
+}
+
 std::optional<StoreKind> kind_named(const std::string& name) {
   for (auto kind : {StoreKind::local, StoreKind::mirror, StoreKind::http}) {
     if (store_kind_name(kind) == name) {
@@ -195,8 +199,12 @@ std::vector<std::string> HelperCache::new_warnings(const json& result) {
   return out;
 }
 
-void HelperCache::find(std::vector<std::string> unihashes, std::function<void(FindResult)> done) {
-  run("find", {{"unihashes", unihashes}}, [this, done](common::Result<json> result) {
+void HelperCache::find(std::vector<ObjectQuery> objects, std::function<void(FindResult)> done) {
+  json queries = json::array();
+  for (const auto& object : objects) {
+    queries.push_back(object_json(object));
+  }
+  run("find", {{"objects", queries}}, [this, done](common::Result<json> result) {
     FindResult out;
     if (!result) {
       out.warnings.push_back("shared state: " + result.error().message);
@@ -217,7 +225,9 @@ void HelperCache::restore(std::vector<Restore> batch,
                           std::function<void(std::vector<RestoreResult>)> done) {
   json items = json::array();
   for (const auto& item : batch) {
-    items.push_back({{"unihash", item.unihash}, {"outputs", outputs_json(item.outputs)}});
+    auto request = object_json(item.object);
+    request["outputs"] = outputs_json(item.outputs);
+    items.push_back(std::move(request));
   }
   size_t size = batch.size();
   run("restore", {{"batch", items}}, [this, size, done](common::Result<json> result) {
@@ -234,6 +244,7 @@ void HelperCache::restore(std::vector<Restore> batch,
       if (from.is_string()) {
         out[i].from = kind_named(from.get<std::string>());
       }
+      out[i].store_dropped = !out[i].from && out[i].error.empty() && !m_failed_stores.empty();
     }
     if (!out.empty()) {
       out.front().warnings = std::move(warnings);

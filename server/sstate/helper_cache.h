@@ -29,7 +29,7 @@ public:
   /// Kills the helpers still running and waits for them; their callbacks never run.
   ~HelperCache() override;
 
-  void find(std::vector<std::string> unihashes, std::function<void(FindResult)> done) override;
+  void find(std::vector<ObjectQuery> objects, std::function<void(FindResult)> done) override;
   void restore(std::vector<Restore> batch,
                std::function<void(std::vector<RestoreResult>)> done) override;
   void store(std::string method, std::string taskhash, std::vector<OutputDir> outputs,

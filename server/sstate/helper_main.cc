@@ -33,10 +33,17 @@ std::vector<sstate::OutputDir> outputs_of(const json& request) {
   return outputs;
 }
 
+sstate::ObjectQuery object_query(const json& request) {
+  return {request.at("method").get<std::string>(), request.at("unihash").get<std::string>()};
+}
+
 json find(sstate::Stores& stores, const json& request) {
   json found = json::object();
-  auto unihashes = request.at("unihashes").get<std::vector<std::string>>();
-  for (const auto& [unihash, kind] : sstate::find_objects(stores, unihashes)) {
+  std::vector<sstate::ObjectQuery> objects;
+  for (const auto& object : request.at("objects")) {
+    objects.push_back(object_query(object));
+  }
+  for (const auto& [unihash, kind] : sstate::find_objects(stores, objects)) {
     found[unihash] = sstate::store_kind_name(kind);
   }
   return {{"found", found}};
@@ -45,8 +52,7 @@ json find(sstate::Stores& stores, const json& request) {
 json restore(sstate::Stores& stores, const json& request) {
   json results = json::array();
   for (const auto& item : request.at("batch")) {
-    auto restored =
-        sstate::restore_object(stores, item.at("unihash").get<std::string>(), outputs_of(item));
+    auto restored = sstate::restore_object(stores, object_query(item), outputs_of(item));
     if (!restored) {
       results.push_back({{"error", restored.error().message}});
     } else {

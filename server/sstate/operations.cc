@@ -2,6 +2,7 @@
 // Shared-state operations of the helper process.
 #include "server/sstate/operations.h"
 
+#include "server/sstate/cache_entries.h"
 #include "server/sstate/cache_keys.h"
 #include "server/sstate/equivalence_db.h"
 #include "server/sstate/http_store.h"
@@ -81,18 +82,37 @@ void Stores::failed(CacheStore& store, const common::Error& error) {
                    store_kind_name(store.kind()), store.where(), error.message)});
 }
 
+namespace {
+
+// An entry that fails its checks (cache_entries.h). In a directory (SSTATE_DIR, a mirror) it is
+// one an older bbrun wrote under a unique hash that was not one: it counts as absent, and the
+// next store of the task replaces it. A server that answers with one is not a shared-state
+// cache (a captive portal, a misrouted proxy): it is dropped, as one that is down.
+void reject_entry(Stores& stores, CacheStore& store, std::string_view key,
+                  std::string_view method) {
+  if (store.kind() == StoreKind::http) {
+    stores.failed(store, {ErrorKind::protocol,
+                          fmt::format("its answer for /ac/{} is not an entry of {}", key, method),
+                          {}});
+  }
+}
+
+} // namespace
+
 std::map<std::string, StoreKind> find_objects(Stores& stores,
-                                              const std::vector<std::string>& unihashes) {
+                                              const std::vector<ObjectQuery>& queries) {
   std::map<std::string, StoreKind> found;
-  for (const auto& unihash : unihashes) {
-    auto key = object_key(unihash);
+  for (const auto& query : queries) {
+    auto key = object_key(query.unihash);
     for (CacheStore* store : stores.readers()) {
       auto entry = store->get_entry(key);
       if (!entry) {
         stores.failed(*store, entry.error());
-      } else if (*entry) {
-        found.emplace(unihash, store->kind());
+      } else if (*entry && object_of(**entry, query.method)) {
+        found.emplace(query.unihash, store->kind());
         break;
+      } else if (*entry) {
+        reject_entry(stores, *store, key, query.method);
       }
     }
   }
@@ -100,15 +120,6 @@ std::map<std::string, StoreKind> find_objects(Stores& stores,
 }
 
 namespace {
-
-std::optional<std::string> entry_sha256(const std::string& text) {
-  auto entry = json::parse(text, nullptr, false);
-  if (entry.is_discarded() || !entry.is_object() || !entry.contains("sha256") ||
-      !entry["sha256"].is_string()) {
-    return std::nullopt;
-  }
-  return entry["sha256"].get<std::string>();
-}
 
 // The object named by `entry` of `store`, as a file in SSTATE_DIR (copied there when it came
 // from elsewhere); nullopt when the store does not have it after all.
@@ -131,9 +142,9 @@ common::Result<std::optional<fs::path>> local_copy(Stores& stores, CacheStore& s
 
 } // namespace
 
-common::Result<std::optional<StoreKind>> restore_object(Stores& stores, const std::string& unihash,
+common::Result<std::optional<StoreKind>> restore_object(Stores& stores, const ObjectQuery& query,
                                                         const std::vector<OutputDir>& outputs) {
-  auto key = object_key(unihash);
+  auto key = object_key(query.unihash);
   for (CacheStore* store : stores.readers()) {
     auto entry = store->get_entry(key);
     if (!entry) {
@@ -143,9 +154,10 @@ common::Result<std::optional<StoreKind>> restore_object(Stores& stores, const st
     if (!*entry) {
       continue;
     }
-    auto sha256 = entry_sha256(**entry);
+    auto sha256 = object_of(**entry, query.method);
     if (!sha256) {
-      return fail(ErrorKind::io, fmt::format("corrupt entry {} in {}", key, store->where()));
+      reject_entry(stores, *store, key, query.method);
+      continue;
     }
     auto object = local_copy(stores, *store, *sha256);
     if (!object) {
@@ -173,6 +185,14 @@ common::Result<std::optional<StoreKind>> restore_object(Stores& stores, const st
 
 namespace {
 
+// The stores that hold hash equivalences besides SSTATE_DIR's database: the HTTP cache, while
+// it answers.
+std::vector<CacheStore*> shared_stores(Stores& stores) {
+  std::vector<CacheStore*> shared = stores.writers();
+  std::erase_if(shared, [&](CacheStore* store) { return store == &stores.local(); });
+  return shared;
+}
+
 // The unique hash of `request`'s task, given that its outputs hash to `outhash`: what the
 // local database or, failing that, the HTTP cache says the first such outputs were stored
 // under, else the task hash itself. Recorded both ways for the next build.
@@ -180,17 +200,19 @@ std::string equivalent_hash(Stores& stores, const StoreRequest& request,
                             const std::string& outhash) {
   auto db = EquivalenceDb::open(stores.sstate_dir() / "hashequiv.db");
   auto known = db ? db->by_outhash(request.method, outhash) : std::nullopt;
-  std::vector<CacheStore*> shared = stores.writers();
-  std::erase_if(shared, [&](CacheStore* store) { return store == &stores.local(); });
-  for (CacheStore* store : shared) {
+  auto key = outhash_key(request.method, outhash);
+  for (CacheStore* store : shared_stores(stores)) {
     if (known) {
       break;
     }
-    auto entry = store->get_entry(outhash_key(request.method, outhash));
+    auto entry = store->get_entry(key);
     if (!entry) {
       stores.failed(*store, entry.error());
     } else if (*entry) {
-      known = **entry;
+      known = unihash_of_outhash(**entry, request.method, outhash);
+      if (!known) {
+        reject_entry(stores, *store, key, request.method);
+      }
     }
   }
   std::string unihash = known.value_or(request.taskhash);
@@ -198,27 +220,17 @@ std::string equivalent_hash(Stores& stores, const StoreRequest& request,
     auto reported = db->report(request.method, request.taskhash, outhash, known);
     unihash = reported ? *reported : unihash;
   }
-  for (CacheStore* store : shared) {
-    auto put = store->put_entry(outhash_key(request.method, outhash), unihash);
+  for (CacheStore* store : shared_stores(stores)) {
+    auto put = store->put_entry(key, outhash_entry(request.method, outhash, unihash));
     if (put) {
-      put = store->put_entry(unihash_key(request.method, request.taskhash), unihash);
+      put = store->put_entry(unihash_key(request.method, request.taskhash),
+                             taskhash_entry(request.method, request.taskhash, unihash));
     }
     if (!put) {
       stores.failed(*store, put.error());
     }
   }
   return unihash;
-}
-
-json entry_for(const StoreRequest& request, const PackedObject& packed) {
-  json outputs = json::array();
-  for (const auto& output : request.outputs) {
-    outputs.push_back(output.name);
-  }
-  return {{"sha256", packed.sha256},
-          {"size", packed.size},
-          {"method", request.method},
-          {"outputs", outputs}};
 }
 
 } // namespace
@@ -233,7 +245,7 @@ common::Result<Stored> store_outputs(Stores& stores, const StoreRequest& request
     return fail(packed.error());
   }
   Stored stored{equivalent_hash(stores, request, packed->outhash), packed->outhash, packed->sha256};
-  auto entry = entry_for(request, *packed).dump();
+  auto entry = object_entry(request.method, *packed, request.outputs);
   for (CacheStore* store : stores.writers()) {
     auto put = store->put_object(packed->sha256, temp);
     if (put) {

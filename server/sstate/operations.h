@@ -6,6 +6,7 @@
 
 #include "common/result.h"
 #include "server/sstate/archive.h"
+#include "server/sstate/cache_keys.h"
 #include "server/sstate/cache_store.h"
 #include "server/sstate/dir_store.h"
 
@@ -65,15 +66,18 @@ private:
   std::vector<StoreWarning> m_warnings;
 };
 
-/// Which of `unihashes` have an object, and in which store first.
+/// Which of `queries` have an object, by unique hash, and in which store first. Only an entry
+/// that names the task counts (cache_entries.h): elsewhere than SSTATE_DIR, any other answer
+/// drops the store, as a failure does.
 std::map<std::string, StoreKind> find_objects(Stores& stores,
-                                              const std::vector<std::string>& unihashes);
+                                              const std::vector<ObjectQuery>& queries);
 
-/// Restore the object of `unihash` over `outputs`; an object found elsewhere than SSTATE_DIR
-/// is first copied into it. Returns the store it came from, or nullopt when no store has it.
+/// Restore the object of `query` over `outputs`; an object found elsewhere than SSTATE_DIR is
+/// first copied into it. Returns the store it came from, or nullopt when no store has an
+/// object of that task under that unique hash (an entry naming another task is never used).
 /// Fails when the object is corrupt or cannot be unpacked (a corrupt object in SSTATE_DIR is
 /// removed, so that the next successful run stores a good one).
-common::Result<std::optional<StoreKind>> restore_object(Stores& stores, const std::string& unihash,
+common::Result<std::optional<StoreKind>> restore_object(Stores& stores, const ObjectQuery& query,
                                                         const std::vector<OutputDir>& outputs);
 
 struct StoreRequest {

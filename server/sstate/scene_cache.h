@@ -4,6 +4,7 @@
 #pragma once
 
 #include "server/sstate/archive.h"
+#include "server/sstate/cache_keys.h"
 #include "server/sstate/cache_store.h"
 
 #include <functional>
@@ -22,6 +23,9 @@ struct FindResult {
 struct RestoreResult {
   std::optional<StoreKind> from; ///< nullopt: not restored (no object, or `error`)
   std::string error;             ///< why a restore failed; empty for a plain miss
+  /// A plain miss once a store has been dropped from the build (down, or not a cache): most
+  /// likely the object was there, and the store's own warning has said why it is not now.
+  bool store_dropped = false;
   std::vector<std::string> warnings;
 };
 
@@ -37,10 +41,11 @@ class SceneCache {
 public:
   virtual ~SceneCache() = default;
 
-  virtual void find(std::vector<std::string> unihashes, std::function<void(FindResult)> done) = 0;
-  /// One object to restore: the task's unique hash and where its outputs go.
+  /// Which of `objects` some store has an object for; FindResult::found is by unique hash.
+  virtual void find(std::vector<ObjectQuery> objects, std::function<void(FindResult)> done) = 0;
+  /// One object to restore: the task's and where its outputs go.
   struct Restore {
-    std::string unihash;
+    ObjectQuery object;
     std::vector<OutputDir> outputs;
   };
   /// Restore `batch` one after the other (in one helper: starting a process costs more than a

@@ -4,6 +4,7 @@
 // downstream objects usable.
 #include "tests/integration/build_dir_fixture.h"
 #include "tests/testing/nginx_server.h"
+#include "tests/testing/scripted_http_cache.h"
 
 #include <fmt/core.h>
 #include <gmock/gmock.h>
@@ -104,6 +105,12 @@ protected:
   }
   static std::set<std::string> restored(const ProcessResult& result) {
     return matches(result, R"(NOTE: ([^ ]+)_setscene: Succeeded)");
+  }
+  // How many times `pattern` occurs in the build's output.
+  static long count(const ProcessResult& result, const std::string& pattern) {
+    std::regex re(pattern);
+    return std::distance(std::sregex_iterator(result.out.begin(), result.out.end(), re),
+                         std::sregex_iterator());
   }
   static fs::path image(const fs::path& dir, const std::string& pn) {
     return dir / "tmp" / "work" / (pn + "-1.0-r0") / "image";
@@ -235,6 +242,74 @@ TEST_F(SstateIntegrationTest, CleansstateRemovesOnlyThatRecipesObjects) {
   EXPECT_EQ(restored(app), std::set<std::string>{"app:do_install"}) << app.out;
 }
 
+TEST_F(SstateIntegrationTest, CaptivePortalCacheRestoresNothingWrong) {
+  // Given an HTTP cache that answers every request with a login page, as a captive portal
+  // does, we should take none of it for a unique hash or an entry, warn once per build, build,
+  // and later restore each task's own files, never another task's under a shared key.
+  std::string why;
+  auto portal = ScriptedHttpCache::start(m_temp.path() / "portal", {"--junk"}, &why);
+  ASSERT_TRUE(portal) << why;
+  auto conf = fmt::format("SSTATE_DIR = \"{}\"\nSSTATE_HTTP_CACHE = \"{}\"\n",
+                          shared_cache().string(), portal->url());
+  auto first_dir = other_builddir("build-a", conf);
+  // Forced, so that no lookup drops the portal first: each store asks it for an equivalence.
+  for (const char* pn : {"lib", "app"}) {
+    auto forced = build_in(first_dir, {"-f", "-c", "install", pn});
+    EXPECT_EQ(count(forced, "WARNING: shared-state http cache .* unavailable"), 1) << forced.out;
+    EXPECT_THAT(forced.out, HasSubstr("is not an entry of " + std::string(pn) + ":do_install"));
+  }
+  auto equivalences =
+      read_file(shared_cache() / "hashequiv.db") + read_file(shared_cache() / "hashequiv.db-wal");
+  EXPECT_THAT(equivalences, Not(HasSubstr("captive portal")));
+  auto second_dir = other_builddir("build-b", conf);
+  auto second = build_in(second_dir);
+  EXPECT_EQ(restored(second), k_installs) << second.out;
+  expect_installed(second_dir);
+}
+
+// Recipe cNN of a chain: its compile needs the install of the one before.
+std::string chain_recipe(int index) {
+  return fmt::format(R"bb({}do_compile[deptask] = "do_install"
+do_compile() {{
+	echo {} > out.txt
+}}
+do_install() {{
+	mkdir -p ${{D}}
+	cp out.txt ${{D}}/out.txt
+}}
+do_install[sstate-outputs] = "${{D}}"
+addtask compile
+addtask install after do_compile before do_build
+)bb",
+                     index > 0 ? fmt::format("DEPENDS = \"c{:02}\"\n", index - 1) : "", index);
+}
+
+TEST_F(SstateIntegrationTest, CacheDyingDuringRestoresWarnsOnceNotPerTask) {
+  // Given an HTTP cache that dies after serving 5 of the 24 objects a build restores, we should
+  // say once that it is gone and once how many restores that cost, not once per task, and
+  // build the rest for real.
+  constexpr int k_recipes = 24;
+  for (int index = 0; index < k_recipes; ++index) {
+    add_recipe(fmt::format("c{:02}.bb", index), chain_recipe(index));
+  }
+  auto target = fmt::format("c{:02}", k_recipes - 1);
+  std::string why;
+  auto cache = ScriptedHttpCache::start(m_temp.path() / "http", {}, &why);
+  ASSERT_TRUE(cache) << why;
+  build_in(other_builddir("build-a", "SSTATE_HTTP_CACHE = \"" + cache->url() + "\"\n"), {target});
+  cache = ScriptedHttpCache::start(m_temp.path() / "http", {"--exit-after-objects", "5"}, &why);
+  ASSERT_TRUE(cache) << why;
+  auto result = build_in(
+      other_builddir("build-b", "SSTATE_HTTP_CACHE = \"" + cache->url() + "\"\n"), {target});
+  EXPECT_EQ(restored(result).size(), 5u) << result.out;
+  EXPECT_EQ(count(result, "WARNING: shared-state http cache .* unavailable"), 1) << result.out;
+  EXPECT_THAT(result.out, HasSubstr("WARNING: 19 setscene tasks found no object once a "
+                                    "shared-state cache was dropped"));
+  EXPECT_EQ(count(result, "WARNING"), 2) << result.out;
+  // Which ones ran depends on which 5 came back: a restored install needs none before it.
+  EXPECT_THAT(ran(result), Not(IsEmpty())) << result.out;
+}
+
 class SstateHttpIntegrationTest : public SstateIntegrationTest {
 protected:
   void SetUp() override {
@@ -275,10 +350,7 @@ TEST_F(SstateHttpIntegrationTest, ServerDownMeansOneWarningAndARealBuild) {
   auto dir = http_builddir("build-a");
   auto result = build_in(dir);
   EXPECT_EQ(ran(result).size(), 4u);
-  std::regex warning("WARNING: shared-state http cache .* unavailable");
-  auto count = std::distance(std::sregex_iterator(result.out.begin(), result.out.end(), warning),
-                             std::sregex_iterator());
-  EXPECT_EQ(count, 1) << result.out;
+  EXPECT_EQ(count(result, "WARNING: shared-state http cache .* unavailable"), 1) << result.out;
   expect_installed(dir);
 }
 

@@ -18,11 +18,11 @@ class FakeSceneCache final : public server::sstate::SceneCache {
 public:
   explicit FakeSceneCache(boost::asio::io_context& io) : m_io(io) {}
 
-  void find(std::vector<std::string> unihashes,
+  void find(std::vector<server::sstate::ObjectQuery> objects,
             std::function<void(server::sstate::FindResult)> done) override {
     server::sstate::FindResult result;
-    for (const auto& unihash : unihashes) {
-      result.found.emplace(unihash, server::sstate::StoreKind::local);
+    for (const auto& object : objects) {
+      result.found.emplace(object.unihash, server::sstate::StoreKind::local);
     }
     boost::asio::post(m_io, [done, result] { done(result); });
   }
