@@ -99,8 +99,12 @@ void RunQueue::start(std::function<void(const BuildSummary&)> on_finished) {
 void RunQueue::prepare() {
   m_options.forced.resize(m_runs.size(), false);
   double started = protocol::monotonic_seconds();
-  auto decisions = decide_reruns(m_graph, m_recipes, m_stamps, m_options.signatures,
-                                 m_options.forced, m_options.unihashes, m_options.facts);
+  auto decisions = decide_reruns(
+      m_graph, m_recipes, m_stamps, m_options.signatures, m_options.forced,
+      [this](std::string_view method, std::string_view taskhash) {
+        return known_unihash(method, taskhash);
+      },
+      m_options.facts);
   common::log::info("signatures and stamps of {} tasks checked in {:.1f} ms", m_runs.size(),
                     (protocol::monotonic_seconds() - started) * 1000);
   for (TaskIndex index : m_graph.order) {

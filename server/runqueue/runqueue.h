@@ -29,6 +29,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bbrun::server::runqueue {
@@ -49,7 +51,8 @@ struct RunOptions {
   jobserver::TokenPool* slots = nullptr;
   /// The shared-state cache; null: none, every task runs. Must outlive the runqueue.
   sstate::SceneCache* sstate = nullptr;
-  /// Hash equivalence: the unique hashes recorded so far. Empty: none.
+  /// Hash equivalence: the unique hashes recorded so far in SSTATE_DIR. Empty: none. The shared
+  /// caches are asked about the signatures it does not know (scene_init).
   UnihashLookup unihashes;
   /// Task facts kept from earlier builds; null: none kept. Must outlive the runqueue.
   TaskFactsCache* facts = nullptr;
@@ -99,6 +102,13 @@ private:
   void prepare();
   // The scene states (runqueue_scene.cc).
   void scene_init();
+  std::vector<TaskIndex> scene_candidates() const;
+  void ask_unihashes(size_t round);
+  void find_objects(const std::vector<TaskIndex>& candidates);
+  /// The unique hash of `taskhash` of `method`: SSTATE_DIR's database's, else the shared
+  /// caches' (asked in scene_init), else nullopt.
+  std::optional<std::string> known_unihash(std::string_view method,
+                                           std::string_view taskhash) const;
   void scene_found(const std::vector<TaskIndex>& candidates, const sstate::FindResult& result);
   void schedule_setscene();
   void setscene_done(TaskIndex index, const sstate::RestoreResult& result);
@@ -138,6 +148,9 @@ private:
   size_t m_setscene_started = 0;
   size_t m_restores_lost = 0;  ///< misses because a store was dropped (RestoreResult)
   std::vector<bool> m_covered; ///< restored from the cache
+  /// (method, task hash) -> the unique hash the shared caches gave; the task hash itself when
+  /// they had none, so that it is asked only once.
+  std::map<std::pair<std::string, std::string>, std::string> m_shared_unihashes;
   size_t m_storing = 0;        ///< tasks whose outputs are being stored
   State m_state = State::prepare;
   BuildSummary m_summary;

@@ -18,6 +18,8 @@ namespace {
 
 // The most restores one helper process does.
 constexpr size_t k_max_restore_batch = 16;
+// The most rounds of unique hash lookups in the shared caches before restoring.
+constexpr size_t k_unihash_rounds = 8;
 
 std::string setscene_name(const std::string& task) {
   return task + "_setscene";
@@ -36,10 +38,69 @@ void RunQueue::scene_init() {
   if (m_options.sstate == nullptr) {
     return scene_found({}, {});
   }
+  ask_unihashes(0);
+}
+
+std::vector<TaskIndex> RunQueue::scene_candidates() const {
   auto needed = tasks_needed(m_graph, would_run(), {});
-  auto candidates = setscene_candidates(
+  return setscene_candidates(
       m_graph, [this](TaskIndex index) -> const TaskDecision& { return m_runs[index].decision; },
       needed, m_options.forced);
+}
+
+// Hash equivalence through the shared caches, as BitBake asks its hash server: the candidates
+// whose signature SSTATE_DIR's database does not know are looked up there, all in one helper.
+// An answer that changes a unique hash changes the signatures after it, so the decisions are
+// made again and the tasks with new signatures asked about in turn: one round per link of a
+// chain of equivalences, at most k_unihash_rounds (the tasks past that only miss the cache).
+void RunQueue::ask_unihashes(size_t round) {
+  auto candidates = scene_candidates();
+  std::vector<sstate::UnihashQuery> queries;
+  for (TaskIndex index : candidates) {
+    auto method = label(index);
+    const auto& signature = m_runs[index].decision.signature;
+    if (!m_shared_unihashes.contains({method, signature}) &&
+        !(m_options.unihashes && m_options.unihashes(method, signature))) {
+      queries.push_back({std::move(method), signature});
+    }
+  }
+  if (queries.empty() || round == k_unihash_rounds || m_stopping) {
+    return find_objects(candidates);
+  }
+  auto record = m_options.dry_run ? sstate::Record::no : sstate::Record::yes;
+  m_options.sstate->unihashes(
+      queries, record,
+      [this, queries, round, alive = m_alive](const sstate::UnihashResult& result) {
+        if (!*alive) {
+          return;
+        }
+        for (const auto& warning : result.warnings) {
+          warn(warning);
+        }
+        bool changed = false;
+        for (size_t i = 0; i < queries.size(); ++i) {
+          const auto& answer = i < result.unihashes.size() ? result.unihashes[i] : std::nullopt;
+          changed = changed || (answer && *answer != queries[i].taskhash);
+          m_shared_unihashes.emplace(std::pair(queries[i].method, queries[i].taskhash),
+                                     answer.value_or(queries[i].taskhash));
+        }
+        if (changed) {
+          prepare();
+        }
+        ask_unihashes(round + 1);
+      });
+}
+
+std::optional<std::string> RunQueue::known_unihash(std::string_view method,
+                                                   std::string_view taskhash) const {
+  if (auto local = m_options.unihashes ? m_options.unihashes(method, taskhash) : std::nullopt) {
+    return local;
+  }
+  auto shared = m_shared_unihashes.find({std::string(method), std::string(taskhash)});
+  return shared != m_shared_unihashes.end() ? std::optional(shared->second) : std::nullopt;
+}
+
+void RunQueue::find_objects(const std::vector<TaskIndex>& candidates) {
   if (candidates.empty()) {
     return scene_found({}, {});
   }
@@ -202,8 +263,8 @@ bool RunQueue::resign(TaskIndex index) {
   }
   decision.signature = signature;
   decision.unihash = signature;
-  if (m_options.unihashes && !decision.sstate_outputs.empty()) {
-    decision.unihash = m_options.unihashes(label(index), signature).value_or(signature);
+  if (!decision.sstate_outputs.empty()) {
+    decision.unihash = known_unihash(label(index), signature).value_or(signature);
   }
   return decision.stamp && decision.stamp->complete && decision.stamp->signature == signature &&
          !m_options.forced[index];

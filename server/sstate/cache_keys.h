@@ -15,6 +15,13 @@ struct ObjectQuery {
   std::string unihash;
 };
 
+/// A signature of a task: `method` ("pn:do_task") and the task hash; its equivalence entry is
+/// under unihash_key(method, taskhash).
+struct UnihashQuery {
+  std::string method;
+  std::string taskhash;
+};
+
 /// The entry that names the object of a task whose unique hash is `unihash`.
 std::string object_key(std::string_view unihash);
 /// The entry that maps a task hash of `method` ("pn:do_task") to its unique hash.

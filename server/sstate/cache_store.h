@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bbrun::server::sstate {
 
@@ -34,6 +35,20 @@ public:
 
   /// The action-cache entry `key` (64 hex digits), or nullopt when there is none.
   virtual common::Result<std::optional<std::string>> get_entry(std::string_view key) = 0;
+  /// The entries `keys`, in order, as get_entry gives each; fails when any request fails. A
+  /// store whose requests wait on a network sends several at once.
+  virtual common::Result<std::vector<std::optional<std::string>>>
+  get_entries(const std::vector<std::string>& keys) {
+    std::vector<std::optional<std::string>> out;
+    for (const auto& key : keys) {
+      auto entry = get_entry(key);
+      if (!entry) {
+        return common::fail(entry.error());
+      }
+      out.push_back(std::move(*entry));
+    }
+    return out;
+  }
   /// Copy the object `sha256` to the new file `destination`; false when there is no such
   /// object (and then no file is left).
   virtual common::Result<bool> fetch_object(std::string_view sha256,

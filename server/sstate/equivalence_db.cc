@@ -7,6 +7,7 @@
 #include <fmt/core.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <functional>
 #include <initializer_list>
 #include <utility>
@@ -171,6 +172,16 @@ common::Result<std::string> EquivalenceDb::report(std::string_view method,
   }
   // The mapping that counts is the one in the table (an earlier report may have won).
   return this->unihash(method, taskhash).value_or(unihash);
+}
+
+common::Result<void> EquivalenceDb::learn(const std::vector<Mapping>& mappings) {
+  auto sql = insert_sql("unihashes");
+  return in_transaction(m_db, [&] {
+    return std::all_of(mappings.begin(), mappings.end(), [&](const Mapping& mapping) {
+      return !is_task_hash(mapping.unihash) ||
+             execute(m_db, sql, {mapping.method, mapping.taskhash, mapping.unihash});
+    });
+  });
 }
 
 } // namespace bbrun::server::sstate

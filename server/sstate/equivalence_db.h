@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 struct sqlite3;
 
@@ -48,6 +49,16 @@ public:
   common::Result<std::string> report(std::string_view method, std::string_view taskhash,
                                      std::string_view outhash,
                                      const std::optional<std::string>& known);
+
+  /// A task hash of `method` and its unique hash.
+  struct Mapping {
+    std::string method;
+    std::string taskhash;
+    std::string unihash;
+  };
+  /// Record `mappings` learnt from a shared cache, in one transaction. An existing mapping of a
+  /// task hash is kept, unless it is no unique hash; a mapping to no unique hash is left out.
+  common::Result<void> learn(const std::vector<Mapping>& mappings);
 
 private:
   explicit EquivalenceDb(sqlite3* db) : m_db(db) {}

@@ -221,6 +221,41 @@ void HelperCache::find(std::vector<ObjectQuery> objects, std::function<void(Find
   });
 }
 
+void HelperCache::unihashes(std::vector<UnihashQuery> tasks, Record record,
+                            std::function<void(UnihashResult)> done) {
+  UnihashResult none;
+  none.unihashes.resize(tasks.size());
+  // Only the HTTP cache shares equivalences: without it (or once it is dropped) no helper runs.
+  if (m_locations.http_url.empty()) {
+    boost::asio::post(m_io, [done, none, alive = m_alive] {
+      if (*alive) {
+        done(none);
+      }
+    });
+    return;
+  }
+  json queries = json::array();
+  for (const auto& task : tasks) {
+    queries.push_back({{"method", task.method}, {"taskhash", task.taskhash}});
+  }
+  json request{{"tasks", queries}, {"record", record == Record::yes}};
+  run("unihashes", std::move(request),
+      [this, out = std::move(none), done](common::Result<json> result) mutable {
+        if (!result) {
+          out.warnings.push_back("shared state: " + result.error().message);
+          return done(std::move(out));
+        }
+        out.warnings = new_warnings(*result);
+        auto found = result->value("unihashes", json::array());
+        for (size_t i = 0; i < out.unihashes.size() && i < found.size(); ++i) {
+          if (found[i].is_string()) {
+            out.unihashes[i] = found[i].get<std::string>();
+          }
+        }
+        done(std::move(out));
+      });
+}
+
 void HelperCache::restore(std::vector<Restore> batch,
                           std::function<void(std::vector<RestoreResult>)> done) {
   json items = json::array();

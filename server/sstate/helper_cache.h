@@ -30,6 +30,8 @@ public:
   ~HelperCache() override;
 
   void find(std::vector<ObjectQuery> objects, std::function<void(FindResult)> done) override;
+  void unihashes(std::vector<UnihashQuery> tasks, Record record,
+                 std::function<void(UnihashResult)> done) override;
   void restore(std::vector<Restore> batch,
                std::function<void(std::vector<RestoreResult>)> done) override;
   void store(std::string method, std::string taskhash, std::vector<OutputDir> outputs,

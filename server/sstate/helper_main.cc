@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // bbrun-sstate: the server's shared-state helper. One operation per process:
 //
-//   bbrun-sstate find|restore|store|clean < REQUEST.json > RESULT.json
+//   bbrun-sstate find|unihashes|restore|store|clean < REQUEST.json > RESULT.json
 //
 // The request is one JSON object with "locations" (operations.h) and the operation's fields;
 // the result is one JSON object, always with "warnings" ({"where": a store, "message": a line
@@ -49,6 +49,22 @@ json find(sstate::Stores& stores, const json& request) {
   return {{"found", found}};
 }
 
+json unihashes(sstate::Stores& stores, const json& request) {
+  std::vector<sstate::UnihashQuery> tasks;
+  for (const auto& task : request.at("tasks")) {
+    tasks.push_back({task.at("method").get<std::string>(), task.at("taskhash").get<std::string>()});
+  }
+  auto found = sstate::shared_unihashes(stores, tasks);
+  if (request.at("record").get<bool>()) {
+    sstate::record_unihashes(stores, tasks, found);
+  }
+  json out = json::array();
+  for (const auto& unihash : found) {
+    out.push_back(unihash ? json(*unihash) : json());
+  }
+  return {{"unihashes", out}};
+}
+
 json restore(sstate::Stores& stores, const json& request) {
   json results = json::array();
   for (const auto& item : request.at("batch")) {
@@ -82,10 +98,14 @@ json clean(sstate::Stores& stores, const json& request) {
 
 int main(int argc, char** argv) {
   static const std::map<std::string, std::function<json(sstate::Stores&, const json&)>>
-      k_operations{{"find", find}, {"restore", restore}, {"store", store}, {"clean", clean}};
+      k_operations{{"find", find},
+                   {"unihashes", unihashes},
+                   {"restore", restore},
+                   {"store", store},
+                   {"clean", clean}};
   auto operation = argc == 2 ? k_operations.find(argv[1]) : k_operations.end();
   if (operation == k_operations.end()) {
-    std::fprintf(stderr, "usage: bbrun-sstate find|restore|store|clean < request.json\n");
+    std::fprintf(stderr, "usage: bbrun-sstate find|unihashes|restore|store|clean < request.json\n");
     return 2;
   }
   auto text = bbrun::common::read_all(STDIN_FILENO);

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <curl/curl.h>
+#include <map>
 #include <memory>
 
 namespace bbrun::server::sstate {
@@ -18,6 +19,9 @@ namespace {
 
 // An entry is small; anything bigger is not one of ours.
 constexpr size_t k_max_entry = 1 << 20;
+// At most this many entry requests at once: enough to hide a distant server's round trips,
+// few enough that no server takes them for an attack.
+constexpr size_t k_parallel_entries = 16;
 // An object transfer that moves less than this many bytes a second for `timeout` is dropped.
 constexpr long k_min_bytes_per_second = 1024;
 
@@ -66,15 +70,19 @@ Request request(const std::string& url, std::chrono::milliseconds timeout, bool 
   return out;
 }
 
-// Perform `request`; the HTTP status, or an error naming the URL.
-common::Result<long> perform(const Request& request) {
-  CURLcode code = curl_easy_perform(request.curl.get());
+// The HTTP status of `request`, which ended with `code`, or an error naming the URL.
+common::Result<long> status_of(const Request& request, CURLcode code) {
   if (code != CURLE_OK) {
     return fail(ErrorKind::transient, fmt::format("{}: {}", request.url, curl_easy_strerror(code)));
   }
   long status = 0;
   curl_easy_getinfo(request.curl.get(), CURLINFO_RESPONSE_CODE, &status);
   return status;
+}
+
+// Perform `request`; the HTTP status, or an error naming the URL.
+common::Result<long> perform(const Request& request) {
+  return status_of(request, curl_easy_perform(request.curl.get()));
 }
 
 common::Result<void> expect_stored(const Request& request) {
@@ -93,6 +101,89 @@ common::Result<void> bad_status(const Request& request, long status) {
   return fail(ErrorKind::io, fmt::format("GET {}: HTTP {}", request.url, status));
 }
 
+// One GET of an entry in an EntryBatch. On the heap, so that curl's pointer to `body` holds.
+struct EntryGet {
+  Request request;
+  size_t index; ///< of its key in the batch's request
+  std::string body;
+  CURLcode code = CURLE_OK;
+};
+
+// The entry `get` brought: its text, nullopt for a 404, else an error.
+common::Result<std::optional<std::string>> entry_of(EntryGet& get) {
+  auto status = status_of(get.request, get.code);
+  if (!status) {
+    return fail(status.error());
+  }
+  if (*status == 404) {
+    return std::optional<std::string>{};
+  }
+  if (*status != 200) {
+    return fail(bad_status(get.request, *status).error());
+  }
+  return std::optional<std::string>(std::move(get.body));
+}
+
+// Entry GETs in flight together on one curl multi handle.
+class EntryBatch {
+public:
+  EntryBatch() : m_multi(curl_multi_init()) {}
+  // libcurl wants each transfer off the multi handle before either is cleaned up.
+  ~EntryBatch() {
+    for (const auto& [curl, get] : m_active) {
+      curl_multi_remove_handle(m_multi, curl);
+    }
+    m_active.clear();
+    curl_multi_cleanup(m_multi);
+  }
+  EntryBatch(const EntryBatch&) = delete;
+  EntryBatch& operator=(const EntryBatch&) = delete;
+
+  size_t size() const { return m_active.size(); }
+
+  void add(std::unique_ptr<EntryGet> get) {
+    CURL* curl = get->request.curl.get();
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, append_to_string);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &get->body);
+    curl_multi_add_handle(m_multi, curl);
+    m_active.emplace(curl, std::move(get));
+  }
+
+  // Move the transfers along until at least one has ended (each has its own time limit), and
+  // return those that have.
+  common::Result<std::vector<std::unique_ptr<EntryGet>>> wait() {
+    std::vector<std::unique_ptr<EntryGet>> ended;
+    while (ended.empty() && !m_active.empty()) {
+      int running = 0;
+      CURLMcode code = curl_multi_perform(m_multi, &running);
+      if (code != CURLM_OK) {
+        return fail(ErrorKind::io, fmt::format("curl: {}", curl_multi_strerror(code)));
+      }
+      int queued = 0;
+      while (CURLMsg* message = curl_multi_info_read(m_multi, &queued)) {
+        if (message->msg != CURLMSG_DONE) {
+          continue;
+        }
+        // Read before the removal, which ends the message's life.
+        CURL* curl = message->easy_handle;
+        CURLcode result = message->data.result;
+        curl_multi_remove_handle(m_multi, curl);
+        auto done = m_active.extract(curl);
+        done.mapped()->code = result;
+        ended.push_back(std::move(done.mapped()));
+      }
+      if (ended.empty()) {
+        curl_multi_poll(m_multi, nullptr, 0, 1000, nullptr);
+      }
+    }
+    return ended;
+  }
+
+private:
+  CURLM* m_multi;
+  std::map<CURL*, std::unique_ptr<EntryGet>> m_active;
+};
+
 } // namespace
 
 HttpStore::HttpStore(std::string url, std::chrono::milliseconds timeout)
@@ -103,21 +194,36 @@ HttpStore::HttpStore(std::string url, std::chrono::milliseconds timeout)
 }
 
 common::Result<std::optional<std::string>> HttpStore::get_entry(std::string_view key) {
-  auto get = request(fmt::format("{}/ac/{}", m_url, key), m_timeout, false);
-  std::string body;
-  curl_easy_setopt(get.curl.get(), CURLOPT_WRITEFUNCTION, append_to_string);
-  curl_easy_setopt(get.curl.get(), CURLOPT_WRITEDATA, &body);
-  auto status = perform(get);
-  if (!status) {
-    return fail(status.error());
+  auto entries = get_entries({std::string(key)});
+  if (!entries) {
+    return fail(entries.error());
   }
-  if (*status == 404) {
-    return std::optional<std::string>{};
+  return std::move(entries->front());
+}
+
+common::Result<std::vector<std::optional<std::string>>>
+HttpStore::get_entries(const std::vector<std::string>& keys) {
+  std::vector<std::optional<std::string>> out(keys.size());
+  EntryBatch batch;
+  size_t next = 0;
+  while (next < keys.size() || batch.size() > 0) {
+    for (; next < keys.size() && batch.size() < k_parallel_entries; ++next) {
+      batch.add(std::make_unique<EntryGet>(EntryGet{
+          request(fmt::format("{}/ac/{}", m_url, keys[next]), m_timeout, false), next, {}, {}}));
+    }
+    auto ended = batch.wait();
+    if (!ended) {
+      return fail(ended.error());
+    }
+    for (auto& get : *ended) {
+      auto entry = entry_of(*get);
+      if (!entry) {
+        return fail(entry.error());
+      }
+      out[get->index] = std::move(*entry);
+    }
   }
-  if (*status != 200) {
-    return fail(bad_status(get, *status).error());
-  }
-  return std::optional<std::string>(std::move(body));
+  return out;
 }
 
 common::Result<bool> HttpStore::fetch_object(std::string_view sha256, const fs::path& destination) {

@@ -27,6 +27,10 @@ public:
   bool writable() const override { return true; }
 
   common::Result<std::optional<std::string>> get_entry(std::string_view key) override;
+  /// Asks for up to k_parallel_entries (16) entries at once, each with the small requests'
+  /// time limit.
+  common::Result<std::vector<std::optional<std::string>>>
+  get_entries(const std::vector<std::string>& keys) override;
   common::Result<bool> fetch_object(std::string_view sha256,
                                     const std::filesystem::path& destination) override;
   common::Result<void> put_entry(std::string_view key, std::string_view text) override;

@@ -87,14 +87,17 @@ namespace {
 // An entry that fails its checks (cache_entries.h). In a directory (SSTATE_DIR, a mirror) it is
 // one an older bbrun wrote under a unique hash that was not one: it counts as absent, and the
 // next store of the task replaces it. A server that answers with one is not a shared-state
-// cache (a captive portal, a misrouted proxy): it is dropped, as one that is down.
-void reject_entry(Stores& stores, CacheStore& store, std::string_view key,
+// cache (a captive portal, a misrouted proxy): it is dropped, as one that is down. Returns
+// whether it was.
+bool reject_entry(Stores& stores, CacheStore& store, std::string_view key,
                   std::string_view method) {
-  if (store.kind() == StoreKind::http) {
-    stores.failed(store, {ErrorKind::protocol,
-                          fmt::format("its answer for /ac/{} is not an entry of {}", key, method),
-                          {}});
+  if (store.kind() != StoreKind::http) {
+    return false;
   }
+  stores.failed(store, {ErrorKind::protocol,
+                        fmt::format("its answer for /ac/{} is not an entry of {}", key, method),
+                        {}});
+  return true;
 }
 
 } // namespace
@@ -102,18 +105,36 @@ void reject_entry(Stores& stores, CacheStore& store, std::string_view key,
 std::map<std::string, StoreKind> find_objects(Stores& stores,
                                               const std::vector<ObjectQuery>& queries) {
   std::map<std::string, StoreKind> found;
-  for (const auto& query : queries) {
-    auto key = object_key(query.unihash);
-    for (CacheStore* store : stores.readers()) {
-      auto entry = store->get_entry(key);
-      if (!entry) {
-        stores.failed(*store, entry.error());
-      } else if (*entry && object_of(**entry, query.method)) {
-        found.emplace(query.unihash, store->kind());
-        break;
-      } else if (*entry) {
-        reject_entry(stores, *store, key, query.method);
+  // Store after store, each asked at once for every object not found before it.
+  for (CacheStore* store : stores.readers()) {
+    std::vector<const ObjectQuery*> asked;
+    std::vector<std::string> keys;
+    for (const auto& query : queries) {
+      if (!found.contains(query.unihash)) {
+        asked.push_back(&query);
+        keys.push_back(object_key(query.unihash));
       }
+    }
+    if (keys.empty()) {
+      break;
+    }
+    auto entries = store->get_entries(keys);
+    if (!entries) {
+      stores.failed(*store, entries.error());
+      continue;
+    }
+    std::map<std::string, StoreKind> in_store;
+    bool dropped = false;
+    for (size_t i = 0; i < keys.size() && !dropped; ++i) {
+      const auto& entry = (*entries)[i];
+      if (entry && object_of(*entry, asked[i]->method)) {
+        in_store.emplace(asked[i]->unihash, store->kind());
+      } else if (entry) {
+        dropped = reject_entry(stores, *store, keys[i], asked[i]->method);
+      }
+    }
+    if (!dropped) {
+      found.merge(in_store);
     }
   }
   return found;
@@ -234,6 +255,53 @@ std::string equivalent_hash(Stores& stores, const StoreRequest& request,
 }
 
 } // namespace
+
+std::vector<std::optional<std::string>> shared_unihashes(Stores& stores,
+                                                         const std::vector<UnihashQuery>& tasks) {
+  std::vector<std::optional<std::string>> found(tasks.size());
+  std::vector<std::string> keys;
+  for (const auto& task : tasks) {
+    keys.push_back(unihash_key(task.method, task.taskhash));
+  }
+  for (CacheStore* store : shared_stores(stores)) {
+    auto entries = store->get_entries(keys);
+    if (!entries) {
+      stores.failed(*store, entries.error());
+      continue;
+    }
+    auto answers = found;
+    bool dropped = false;
+    for (size_t i = 0; i < keys.size() && !dropped; ++i) {
+      const auto& entry = (*entries)[i];
+      if (entry && !answers[i]) {
+        answers[i] = unihash_of_taskhash(*entry, tasks[i].method, tasks[i].taskhash);
+        dropped = !answers[i] && reject_entry(stores, *store, keys[i], tasks[i].method);
+      }
+    }
+    if (!dropped) {
+      found = std::move(answers);
+    }
+  }
+  return found;
+}
+
+void record_unihashes(Stores& stores, const std::vector<UnihashQuery>& tasks,
+                      const std::vector<std::optional<std::string>>& unihashes) {
+  std::vector<EquivalenceDb::Mapping> mappings;
+  for (size_t i = 0; i < tasks.size() && i < unihashes.size(); ++i) {
+    if (unihashes[i]) {
+      mappings.push_back({tasks[i].method, tasks[i].taskhash, *unihashes[i]});
+    }
+  }
+  if (mappings.empty()) {
+    return;
+  }
+  // Equivalences only save work: a database that cannot take them costs a later build the same
+  // lookups again, nothing more.
+  if (auto db = EquivalenceDb::open(stores.sstate_dir() / "hashequiv.db")) {
+    (void)db->learn(mappings);
+  }
+}
 
 common::Result<Stored> store_outputs(Stores& stores, const StoreRequest& request) {
   auto staging = stores.sstate_dir() / "tmp";

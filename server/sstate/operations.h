@@ -72,6 +72,17 @@ private:
 std::map<std::string, StoreKind> find_objects(Stores& stores,
                                               const std::vector<ObjectQuery>& queries);
 
+/// The unique hash the shared caches (the HTTP cache) have for each of `tasks`, in order;
+/// nullopt where none has one. Asks for all at once, several requests in flight. A store that
+/// answers anything but an entry of the task asked about is dropped, and none of its answers
+/// count.
+std::vector<std::optional<std::string>> shared_unihashes(Stores& stores,
+                                                         const std::vector<UnihashQuery>& tasks);
+/// Record in SSTATE_DIR's database the `unihashes` found for `tasks` (as shared_unihashes
+/// returns them), so that later builds sign the tasks after them alike without asking.
+void record_unihashes(Stores& stores, const std::vector<UnihashQuery>& tasks,
+                      const std::vector<std::optional<std::string>>& unihashes);
+
 /// Restore the object of `query` over `outputs`; an object found elsewhere than SSTATE_DIR is
 /// first copied into it. Returns the store it came from, or nullopt when no store has an
 /// object of that task under that unique hash (an entry naming another task is never used).

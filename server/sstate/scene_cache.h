@@ -29,6 +29,14 @@ struct RestoreResult {
   std::vector<std::string> warnings;
 };
 
+struct UnihashResult {
+  std::vector<std::optional<std::string>> unihashes; ///< per task asked, in order; nullopt: none
+  std::vector<std::string> warnings;
+};
+
+/// Whether what a lookup learns is written down for later builds (not in a dry run).
+enum class Record { no, yes };
+
 struct StoreResult {
   std::string unihash; ///< empty when nothing was stored (see `error`)
   std::string error;
@@ -43,6 +51,11 @@ public:
 
   /// Which of `objects` some store has an object for; FindResult::found is by unique hash.
   virtual void find(std::vector<ObjectQuery> objects, std::function<void(FindResult)> done) = 0;
+  /// Hash equivalence through the shared caches: the unique hash each of `tasks` has there.
+  /// With Record::yes what is found is also recorded in SSTATE_DIR's database, so that later
+  /// builds sign the tasks after them alike without asking.
+  virtual void unihashes(std::vector<UnihashQuery> tasks, Record record,
+                         std::function<void(UnihashResult)> done) = 0;
   /// One object to restore: the task's and where its outputs go.
   struct Restore {
     ObjectQuery object;

@@ -343,6 +343,26 @@ TEST_F(SstateHttpIntegrationTest, TwoBuildDirectoriesShareObjectsThroughNginx) {
   expect_installed(second_dir);
 }
 
+TEST_F(SstateHttpIntegrationTest, EquivalencesReachAnotherMachineThroughTheHttpCache) {
+  // Given one build directory that rebuilt lib after a change of a comment (same outputs, so
+  // its old unique hash), we should have a fresh one that shares only the HTTP cache learn that
+  // equivalence there, restore lib and app (signed with lib's old unique hash) without running
+  // anything, and remember it, so that its next build does nothing.
+  auto first_dir = http_builddir("build-a");
+  build_in(first_dir);
+  add_recipe("lib.bb", lib_recipe("only a comment changed"));
+  auto rebuilt = build_in(first_dir);
+  EXPECT_EQ(ran(rebuilt), std::set<std::string>{"lib:do_install"}) << rebuilt.out;
+  auto second_dir = http_builddir("build-c");
+  auto second = build_in(second_dir);
+  EXPECT_THAT(ran(second), IsEmpty()) << second.out;
+  EXPECT_EQ(restored(second), k_installs) << second.out;
+  expect_installed(second_dir);
+  auto again = build_in(second_dir);
+  EXPECT_THAT(ran(again), IsEmpty()) << again.out;
+  EXPECT_THAT(restored(again), IsEmpty()) << again.out;
+}
+
 TEST_F(SstateHttpIntegrationTest, ServerDownMeansOneWarningAndARealBuild) {
   // Given an HTTP cache that is down, we should build everything for real, say so once, and
   // succeed.

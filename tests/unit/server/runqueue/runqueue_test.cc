@@ -307,5 +307,42 @@ TEST_F(RunQueueTest, FailedRestoreRunsTheRealTaskAndStoresItsOutputs) {
   EXPECT_THAT(cache.stored(), ElementsAre("r:do_b"));
 }
 
+// b (cached) -> d (cached) -> all.
+const char* k_cached_chain = R"bb(
+do_b() {
+	:
+}
+do_b[sstate-outputs] = "/out/b"
+do_d() {
+	:
+}
+do_d[sstate-outputs] = "/out/d"
+addtask b
+addtask d after do_b
+addtask all after do_d
+do_all[noexec] = "1"
+)bb";
+
+TEST_F(RunQueueTest, SharedEquivalenceSignsTheTasksAfterIt) {
+  // Given shared caches that map b's signature to an older unique hash, we should look for b's
+  // object under that hash, ask again about d, whose signature it changed, and restore both.
+  testing::FakeSceneCache cache(m_io);
+  const std::string older(32, 'e');
+  cache.equivalent("r:do_b", older);
+  RunOptions options = run_options(2);
+  options.sstate = &cache;
+  start({make_recipe("r", k_cached_chain)}, {{"r", "all"}}, options);
+  for (int turn = 0; turn < 4; ++turn) {
+    deliver();
+  }
+  ASSERT_TRUE(m_summary);
+  EXPECT_THAT(cache.asked(), ElementsAre("r:do_b", "r:do_d", "r:do_d"));
+  ASSERT_EQ(cache.looked_for().size(), 2u);
+  EXPECT_EQ(cache.looked_for()[0].method, "r:do_b");
+  EXPECT_EQ(cache.looked_for()[0].unihash, older);
+  EXPECT_EQ(m_summary->restored["local"], 2u);
+  EXPECT_THAT(m_executor.started(), ::testing::IsEmpty());
+}
+
 } // namespace
 } // namespace bbrun::server::runqueue
