@@ -117,8 +117,10 @@ common::Result<BuildPlan> plan_build(MetadataCache& metadata, PlanCache& cache,
   double parse_ms = (common::protocol::monotonic_seconds() - started) * 1000;
   const auto& config = *(*parsed)->config.data;
   if (cache.parsed != *parsed) {
-    cache = {*parsed, {},
-             std::make_shared<runqueue::RecipeIndex>((*parsed)->recipes, (*parsed)->config), {}};
+    cache = {*parsed,
+             {},
+             std::make_shared<runqueue::RecipeIndex>((*parsed)->recipes, (*parsed)->config),
+             {}};
   }
   for (const auto& note : cache.recipes->notes()) {
     send_log_message(events, "note", note);

@@ -58,7 +58,7 @@ struct PlanCache {
   std::shared_ptr<const ParsedMetadata> parsed;
   std::vector<runqueue::TargetRequest> targets;
   std::shared_ptr<const runqueue::RecipeIndex> recipes; ///< of `parsed`
-  std::optional<runqueue::TaskGraph> graph;            ///< of `recipes` and `targets`
+  std::optional<runqueue::TaskGraph> graph;             ///< of `recipes` and `targets`
 };
 
 /// Parse the metadata (progress and every parse error as events on `events`), resolve

@@ -228,9 +228,9 @@ Json Cooker::cmd_explain(UiSession& session, const Json& args) {
   auto* stamps_db = stamps ? &*stamps : nullptr;
   auto forced = forced_tasks(*plan, *request);
   std::optional<sstate::EquivalenceDb> equivalence;
-  auto decisions = runqueue::decide_reruns(plan->graph, *plan->recipes, stamps_db, plan->signatures,
-                                           forced, unihash_lookup(*plan, equivalence),
-                                           &m_task_facts);
+  auto decisions =
+      runqueue::decide_reruns(plan->graph, *plan->recipes, stamps_db, plan->signatures, forced,
+                              unihash_lookup(*plan, equivalence), &m_task_facts);
   auto scene = explain_scene(*plan, decisions, forced);
   send_output(session,
               runqueue::explain_reruns(plan->graph, *plan->recipes, decisions, stamps_db, scene));

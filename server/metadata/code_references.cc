@@ -65,7 +65,8 @@ std::string_view string_literal(std::string_view text, size_t& at) {
 
 // Call `visit(name, args_at)` for every `name(` in `code`, where `name` is a dotted identifier
 // and `args_at` the position just after the parenthesis.
-template <typename Visit> void for_each_call(std::string_view code, Visit visit) {
+template <typename Visit>
+void for_each_call(std::string_view code, Visit visit) {
   size_t i = 0;
   while (i < code.size()) {
     if (!is_identifier_start(code[i]) || (i > 0 && is_identifier_char(code[i - 1]))) {

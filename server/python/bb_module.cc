@@ -35,9 +35,10 @@ void define_native(py::module_& m) {
   m.def("exec_shell", [](py::handle d, const std::string& name) {
     run_shell_function(unwrap_datastore(d), name);
   });
-  m.def("addtask",
-        [](py::handle d, const std::string& task, const std::string& after,
-           const std::string& before) { metadata::add_task(unwrap_datastore(d), task, after, before); });
+  m.def("addtask", [](py::handle d, const std::string& task, const std::string& after,
+                      const std::string& before) {
+    metadata::add_task(unwrap_datastore(d), task, after, before);
+  });
   m.def("deltask", [](py::handle d, const std::string& task) {
     metadata::del_task(unwrap_datastore(d), task);
   });
@@ -46,7 +47,9 @@ void define_native(py::module_& m) {
 } // namespace
 } // namespace bbrun::server::python
 
-PYBIND11_EMBEDDED_MODULE(_bbrun, m) { bbrun::server::python::define_native(m); }
+PYBIND11_EMBEDDED_MODULE(_bbrun, m) {
+  bbrun::server::python::define_native(m);
+}
 
 namespace bbrun::server::python {
 namespace {

@@ -27,7 +27,8 @@ struct ExpansionError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-template <typename T> T value_or_raise(common::Result<T> result) {
+template <typename T>
+T value_or_raise(common::Result<T> result) {
   if (!result) {
     throw ExpansionError(result.error().describe());
   }
@@ -35,7 +36,9 @@ template <typename T> T value_or_raise(common::Result<T> result) {
 }
 
 // Values set from Python may be any object, as in BitBake; they are stored as their str().
-std::string text_of(const py::handle& value) { return py::str(value).cast<std::string>(); }
+std::string text_of(const py::handle& value) {
+  return py::str(value).cast<std::string>();
+}
 
 // Every method that enters the datastore releases the GIL first: see interpreter.h on lock order.
 using ReleaseGil = py::call_guard<py::gil_scoped_release>;
@@ -47,8 +50,8 @@ std::optional<std::string> get_var(DataRef& self, const std::string& name, bool 
   return value_or_raise(self.d->get_var(name));
 }
 
-std::optional<std::string> get_flag(DataRef& self, const std::string& name,
-                                    const std::string& flag, bool expand) {
+std::optional<std::string> get_flag(DataRef& self, const std::string& name, const std::string& flag,
+                                    bool expand) {
   if (!expand) {
     return self.d->get_flag_unexpanded(name, flag);
   }
@@ -111,9 +114,13 @@ DataRef create_copy(DataRef& self) {
 
 } // namespace
 
-py::object wrap_datastore(DataStore& d) { return py::cast(DataRef{&d, nullptr}); }
+py::object wrap_datastore(DataStore& d) {
+  return py::cast(DataRef{&d, nullptr});
+}
 
-DataStore& unwrap_datastore(py::handle d) { return *d.cast<DataRef&>().d; }
+DataStore& unwrap_datastore(py::handle d) {
+  return *d.cast<DataRef&>().d;
+}
 
 void bind_datastore(py::module_& m) {
   py::register_exception<ExpansionError>(m, "ExpansionError");
@@ -121,21 +128,32 @@ void bind_datastore(py::module_& m) {
       .def("getVar", &get_var, py::arg("var"), py::arg("expand") = true, ReleaseGil())
       .def("setVar",
            [](DataRef& self, const std::string& name, const py::object& value, const py::kwargs&) {
-             auto text = value.is_none() ? std::nullopt : std::optional<std::string>(text_of(value));
+             auto text =
+                 value.is_none() ? std::nullopt : std::optional<std::string>(text_of(value));
              py::gil_scoped_release release;
              set_var(self, name, std::move(text));
            })
-      .def("appendVar", [](DataRef& self, const std::string& name,
-                           const std::string& value) { add_to_var(self, name, value, true); },
-           ReleaseGil())
-      .def("prependVar", [](DataRef& self, const std::string& name,
-                            const std::string& value) { add_to_var(self, name, value, false); },
-           ReleaseGil())
-      .def("delVar", [](DataRef& self, const std::string& name) { self.d->del_var(name); },
-           ReleaseGil())
-      .def("renameVar", [](DataRef& self, const std::string& from,
-                           const std::string& to) { self.d->rename_var(from, to); },
-           ReleaseGil())
+      .def(
+          "appendVar",
+          [](DataRef& self, const std::string& name, const std::string& value) {
+            add_to_var(self, name, value, true);
+          },
+          ReleaseGil())
+      .def(
+          "prependVar",
+          [](DataRef& self, const std::string& name, const std::string& value) {
+            add_to_var(self, name, value, false);
+          },
+          ReleaseGil())
+      .def(
+          "delVar", [](DataRef& self, const std::string& name) { self.d->del_var(name); },
+          ReleaseGil())
+      .def(
+          "renameVar",
+          [](DataRef& self, const std::string& from, const std::string& to) {
+            self.d->rename_var(from, to);
+          },
+          ReleaseGil())
       .def("getVarFlag", &get_flag, py::arg("var"), py::arg("flag"), py::arg("expand") = true,
            ReleaseGil())
       .def("setVarFlag",
@@ -158,32 +176,37 @@ void bind_datastore(py::module_& m) {
            })
       .def("getVarFlags", &get_flags, py::arg("var"), py::arg("expand") = false,
            py::arg("internalflags") = false)
-      .def("delVarFlag", [](DataRef& self, const std::string& name,
-                            const std::string& flag) { self.d->del_flag(name, flag); },
-           ReleaseGil())
-      .def("appendVarFlag",
-           [](DataRef& self, const std::string& name, const std::string& flag,
-              const std::string& value) { add_to_flag(self, name, flag, value, true); },
-           ReleaseGil())
-      .def("prependVarFlag",
-           [](DataRef& self, const std::string& name, const std::string& flag,
-              const std::string& value) { add_to_flag(self, name, flag, value, false); },
-           ReleaseGil())
-      .def("expand",
-           [](DataRef& self, const std::string& text, const py::object&) {
-             return value_or_raise(self.d->expand(text));
-           },
-           py::arg("s"), py::arg("varname") = py::none(), ReleaseGil())
-      .def("keys", [](DataRef& self) { return self.d->keys(); }, ReleaseGil())
-      .def("__iter__",
-           [](DataRef& self) {
-             return py::iter(py::cast(self.d->keys()));
-           })
-      .def("__contains__",
-           [](DataRef& self, const std::string& name) {
-             return self.d->get_var_unexpanded(name).has_value();
-           },
-           ReleaseGil())
+      .def(
+          "delVarFlag",
+          [](DataRef& self, const std::string& name, const std::string& flag) {
+            self.d->del_flag(name, flag);
+          },
+          ReleaseGil())
+      .def(
+          "appendVarFlag",
+          [](DataRef& self, const std::string& name, const std::string& flag,
+             const std::string& value) { add_to_flag(self, name, flag, value, true); },
+          ReleaseGil())
+      .def(
+          "prependVarFlag",
+          [](DataRef& self, const std::string& name, const std::string& flag,
+             const std::string& value) { add_to_flag(self, name, flag, value, false); },
+          ReleaseGil())
+      .def(
+          "expand",
+          [](DataRef& self, const std::string& text, const py::object&) {
+            return value_or_raise(self.d->expand(text));
+          },
+          py::arg("s"), py::arg("varname") = py::none(), ReleaseGil())
+      .def(
+          "keys", [](DataRef& self) { return self.d->keys(); }, ReleaseGil())
+      .def("__iter__", [](DataRef& self) { return py::iter(py::cast(self.d->keys())); })
+      .def(
+          "__contains__",
+          [](DataRef& self, const std::string& name) {
+            return self.d->get_var_unexpanded(name).has_value();
+          },
+          ReleaseGil())
       .def("createCopy", &create_copy);
 }
 

@@ -139,8 +139,9 @@ void run_shell_function(DataStore& d, std::string_view name) {
   }
   if (status != 0) {
     raise_func_failed(fmt::format("shell function {} failed ({}); its script is {}", name,
-                                  WIFSIGNALED(status) ? "killed by a signal" : "exit code " +
-                                      std::to_string(WEXITSTATUS(status)),
+                                  WIFSIGNALED(status)
+                                      ? "killed by a signal"
+                                      : "exit code " + std::to_string(WEXITSTATUS(status)),
                                   script.string()));
   }
 }

@@ -60,12 +60,10 @@ using UnihashLookup =
 /// without the dependencies ever running here). `stamps` may be null (no database: everything
 /// runs); `unihashes` may be empty (no hash equivalence). `facts` may be null (nothing kept
 /// from one call to the next); else it must have been filled with the same `settings`.
-std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeIndex& recipes,
-                                        stamps::StampDb* stamps,
-                                        const stamps::SignatureSettings& settings,
-                                        const std::vector<bool>& forced,
-                                        const UnihashLookup& unihashes = {},
-                                        TaskFactsCache* facts = nullptr);
+std::vector<TaskDecision>
+decide_reruns(const TaskGraph& graph, const RecipeIndex& recipes, stamps::StampDb* stamps,
+              const stamps::SignatureSettings& settings, const std::vector<bool>& forced,
+              const UnihashLookup& unihashes = {}, TaskFactsCache* facts = nullptr);
 
 /// "pn:do_task" of a node.
 std::string task_label(const TaskGraph& graph, const RecipeIndex& recipes, TaskIndex index);

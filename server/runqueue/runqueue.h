@@ -151,7 +151,7 @@ private:
   /// (method, task hash) -> the unique hash the shared caches gave; the task hash itself when
   /// they had none, so that it is asked only once.
   std::map<std::pair<std::string, std::string>, std::string> m_shared_unihashes;
-  size_t m_storing = 0;        ///< tasks whose outputs are being stored
+  size_t m_storing = 0; ///< tasks whose outputs are being stored
   State m_state = State::prepare;
   BuildSummary m_summary;
   size_t m_to_run = 0;

@@ -251,11 +251,10 @@ common::Result<void> GraphBuilder::link_recipe_flags(TaskIndex index) {
       continue;
     }
     common::Result<std::vector<uint32_t>> providers =
-        rule.recursive
-            ? closure(recipe, rule.runtime_closure, index)
-            : direct_deps(recipe, rule.kind, describe(index)).map([](const auto* deps) {
-                return *deps;
-              });
+        rule.recursive ? closure(recipe, rule.runtime_closure, index)
+                       : direct_deps(recipe, rule.kind, describe(index)).map([](const auto* deps) {
+                           return *deps;
+                         });
     if (!providers) {
       return fail(providers.error());
     }
