@@ -6,6 +6,7 @@
 #include "common/log.h"
 #include "server/cleansstate_command.h"
 #include "server/exec/fd_lending_executor.h"
+#include "server/exec/message_channel_executor.h"
 #include "server/exec/task_child.h"
 #include "server/jobserver/task_jobserver.h"
 #include "server/parsed_metadata.h"
@@ -46,6 +47,16 @@ public:
 private:
   UiSession* m_session;
 };
+
+// A task's message, as a LogMessage naming the task.
+void send_task_message(EventSink& events, const exec::MessageOrigin& origin,
+                       const exec::TaskMessage& message) {
+  events.send_event(protocol::make_event(protocol::event::log_message, {{"level", message.level},
+                                                                        {"message", message.text},
+                                                                        {"recipe", origin.recipe},
+                                                                        {"pf", origin.pf},
+                                                                        {"task", origin.task}}));
+}
 
 void send_build_completed(EventSink& events, bool success, const runqueue::BuildSummary& summary) {
   Json fields{{"success", success},
@@ -104,6 +115,7 @@ struct Cooker::Build {
   std::optional<sstate::EquivalenceDb> equivalence;
   std::unique_ptr<sstate::HelperCache> sstate; ///< its helpers die with the build
   std::unique_ptr<jobserver::TaskJobserver> jobserver;
+  std::unique_ptr<exec::MessageChannelExecutor> messages; ///< turns task messages into events
   std::unique_ptr<exec::Executor> executor; ///< lends the jobserver's fds to every task
   std::unique_ptr<runqueue::RunQueue> runqueue;
 };
@@ -227,6 +239,12 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
   }
   m_build->plan = std::move(*plan);
   m_build->stamps = open_stamps(m_build->plan, events);
+  m_build->messages = std::make_unique<exec::MessageChannelExecutor>(
+      m_io, *m_executor,
+      [events = &m_build->events](const exec::MessageOrigin& origin,
+                                  const exec::TaskMessage& message) {
+        send_task_message(*events, origin, message);
+      });
   open_jobserver(std::move(client_jobserver));
   auto environment = task_base_environment();
   if (m_build->jobserver) {
@@ -236,7 +254,7 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
   }
   m_build->runqueue = std::make_unique<runqueue::RunQueue>(
       m_io, std::move(m_build->plan.graph), *m_build->plan.recipes,
-      m_build->executor ? *m_build->executor : *m_executor,
+      m_build->executor ? *m_build->executor : *m_build->messages,
       m_build->stamps ? &*m_build->stamps : nullptr, events, run_options(*m_build),
       std::move(environment));
   m_build->runqueue->start(
@@ -272,7 +290,7 @@ void Cooker::open_jobserver(std::optional<JobserverFds> client) {
   }
   build.jobserver = std::move(*opened);
   build.executor =
-      std::make_unique<exec::FdLendingExecutor>(*m_executor, build.jobserver->task_fds());
+      std::make_unique<exec::FdLendingExecutor>(*build.messages, build.jobserver->task_fds());
 }
 
 runqueue::RunOptions Cooker::run_options(Build& build) {

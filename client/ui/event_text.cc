@@ -164,7 +164,13 @@ void EventText::log_message(const Json& event, std::vector<Line>& lines) {
   } else if (level == Level::error) {
     ++m_errors;
   }
-  add(lines, level, event.value("message", ""));
+  std::string text = event.value("message", "");
+  // A task's message names the task first, as BitBake does: "hello-1.0-r0 do_compile: text".
+  if (event.contains("task") && level != Level::plain) {
+    std::string recipe = event.value("pf", event.value("recipe", "?"));
+    text = fmt::format("{} {}: {}", recipe, event.value("task", "?"), text);
+  }
+  add(lines, level, text);
 }
 
 // "Restored 12 tasks from shared state (10 local, 2 http).", when any were.

@@ -6,8 +6,11 @@
 #include "common/log.h"
 #include "common/unique_fd.h"
 #include "server/exec/task_child.h"
+#include "server/exec/task_message.h"
 #include "server/python/functions.h"
 #include "server/python/interpreter.h"
+
+#include <fmt/core.h>
 
 #include <cerrno>
 #include <csignal>
@@ -58,6 +61,19 @@ ExitStatus exit_status_of(int status) {
   return out;
 }
 
+// bb.note and friends go to the log, as always, and to the task's message channel; so do shell
+// functions the task runs with bb.build.exec_func, which find it through the environment.
+void send_messages_to_channel(int fd) {
+  auto& interpreter = python::Interpreter::instance();
+  auto to_log = interpreter.set_sink({});
+  interpreter.set_sink([fd, to_log](std::string_view level, std::string_view text) {
+    to_log(level, text);
+    (void)common::write_all(fd, encode_task_message(level, text));
+  });
+  ::setenv(std::string(k_message_channel_variable).c_str(), fmt::format("/dev/fd/{}", fd).c_str(),
+           1);
+}
+
 } // namespace
 
 int run_python_task_child(const TaskPlan& plan) {
@@ -71,6 +87,9 @@ int run_python_task_child(const TaskPlan& plan) {
   }
   if (!set_up_task_child(plan, inherited)) {
     return k_setup_failed_exit;
+  }
+  if (plan.message_fd >= 0) {
+    send_messages_to_channel(plan.message_fd);
   }
   auto ran = python::run_task_function(*plan.python_data, plan.task);
   if (!ran) {

@@ -21,6 +21,7 @@ namespace bbrun::server::exec {
 /// datastore; a python task's child runs its function with `python_data`.
 struct TaskPlan {
   std::string recipe;                           ///< PN, for messages
+  std::string pf;                               ///< PF, for messages
   std::string task;                             ///< "do_compile"
   std::filesystem::path log_dir;                ///< ${T}
   std::vector<std::filesystem::path> dirs;      ///< created; the last is the working directory
@@ -36,6 +37,9 @@ struct TaskPlan {
   /// Fds the task inherits, at k_first_inherited_fd on (task_child.h). Not part of the JSON:
   /// they travel to the launcher with SCM_RIGHTS, and must stay open until start() returns.
   std::vector<int> inherited_fds;
+  /// The fd number, in the task, of its message channel (task_message.h); -1: none. Not part
+  /// of the JSON: a shell task finds the channel through its environment.
+  int message_fd = -1;
 };
 
 /// Write the plan as the next JSON value, to hand it to another process (the task launcher).

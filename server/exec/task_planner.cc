@@ -67,6 +67,8 @@ common::Result<TaskPlan> plan_task(const std::shared_ptr<metadata::DataStore>& r
   TaskPlan plan;
   plan.recipe = recipe;
   plan.task = task;
+  auto pf = data.get_var("PF");
+  plan.pf = pf && *pf && !(*pf)->empty() ? **pf : plan.recipe;
   auto log_dir = required_path(data, "T");
   auto dirs = flag_paths(data, task, "dirs");
   auto cleandirs = flag_paths(data, task, "cleandirs");

@@ -65,17 +65,20 @@ std::map<int, std::string> parse_listing(const std::string& text) {
 
 class FdHygieneIntegrationTest : public BuildDirFixture {
 protected:
-  // Check a task's fds: stdio, the jobserver pipe at 3 and 4, and otherwise only what the task
-  // itself opened (its script, the listing's own file or directory).
+  // Check a task's fds: stdio, the jobserver pipe at 3 and 4, its message channel at 5 (another
+  // pipe), and otherwise only what the task itself opened (its script, the listing's own file or
+  // directory).
   void expect_clean(const std::map<int, std::string>& fds, const std::string& what) {
-    ASSERT_GE(fds.size(), 5u) << what;
+    ASSERT_GE(fds.size(), 6u) << what;
     EXPECT_EQ(fds.at(0), "/dev/null") << what;
     EXPECT_THAT(fds.at(1), HasSubstr("/temp/log.do_")) << what;
     EXPECT_EQ(fds.at(2), fds.at(1)) << what;
     EXPECT_THAT(fds.at(3), ::testing::StartsWith("pipe:[")) << what;
     EXPECT_EQ(fds.at(4), fds.at(3)) << what;
+    EXPECT_THAT(fds.at(5), ::testing::StartsWith("pipe:[")) << what;
+    EXPECT_NE(fds.at(5), fds.at(3)) << what;
     for (const auto& [fd, target] : fds) {
-      if (fd <= 4) {
+      if (fd <= 5) {
         continue;
       }
       EXPECT_THAT(target, Not(HasSubstr("socket:"))) << what << " fd " << fd;
@@ -90,8 +93,8 @@ protected:
 TEST_F(FdHygieneIntegrationTest, TasksSeeOnlyWhatTheyAreGiven) {
   // Given a build whose shell and python tasks list their fds while a second client is
   // connected and the stamps database is open, each task should hold stdio, the jobserver
-  // pipe at 3 and 4 and nothing of the server's; and every fd of the server except stdio
-  // should be close-on-exec.
+  // pipe at 3 and 4, its message channel at 5 and nothing of the server's; and every fd of the
+  // server except stdio should be close-on-exec.
   write_local_conf("BB_NUMBER_THREADS = \"2\"\n");
   add_recipe("lister_1.0.bb", k_lister_recipe);
   int server = start_quiet_server();

@@ -250,7 +250,8 @@ TEST_F(JobserverIntegrationTest, OutsideMakeTasksAndTheirMakesShareTheServersSlo
   EXPECT_THAT(task_logs(), Not(HasSubstr("INTERNAL")));
   EXPECT_EQ(read_file(builddir() / "makeflags.txt"), " -j3 --jobserver-auth=3,4\n");
   EXPECT_EQ(read_file(builddir() / "parallelism.txt"), "3\n");
-  // fds 0-2 and the script are files; 3 and 4 the one pipe; no socket, lock or other pipe.
+  // fds 0-2 and the script are files; 3 and 4 the one pipe; 5 the task's message channel, a
+  // pipe of its own; no socket, lock or other pipe.
   std::string fds = read_file(builddir() / "fds.txt");
   EXPECT_THAT(fds, Not(HasSubstr("socket:")));
   EXPECT_THAT(fds, Not(HasSubstr("bbrun.lock")));
@@ -258,7 +259,10 @@ TEST_F(JobserverIntegrationTest, OutsideMakeTasksAndTheirMakesShareTheServersSlo
   ASSERT_NE(first_pipe, std::string::npos);
   std::string pipe = fds.substr(first_pipe, fds.find('\n', first_pipe) - first_pipe + 1);
   EXPECT_THAT(fds, HasSubstr(pipe + pipe));
-  EXPECT_EQ(fds.rfind("pipe:["), first_pipe + pipe.size());
+  auto channel = first_pipe + 2 * pipe.size();
+  EXPECT_EQ(fds.find("pipe:[", channel), channel);
+  EXPECT_EQ(fds.rfind("pipe:["), channel);
+  EXPECT_NE(fds.substr(channel, pipe.size()), pipe);
 }
 
 } // namespace

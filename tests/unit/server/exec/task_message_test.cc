@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: MIT
+// Tests for task message records: their decoding, and messages through a real task's channel.
+#include "server/exec/launcher.h"
+#include "server/exec/launcher_executor.h"
+#include "server/exec/message_channel_executor.h"
+#include "server/exec/task_message.h"
+#include "tests/testing/process.h"
+#include "tests/testing/temp_dir.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <optional>
+
+namespace bbrun::server::exec {
+
+bool operator==(const TaskMessage& a, const TaskMessage& b) {
+  return a.level == b.level && a.text == b.text;
+}
+void PrintTo(const TaskMessage& message, std::ostream* out) {
+  *out << message.level << ": " << message.text;
+}
+
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::vector<TaskMessage> decode_in_pieces(std::string_view stream, size_t piece) {
+  TaskMessageDecoder decoder;
+  std::vector<TaskMessage> out;
+  for (size_t at = 0; at < stream.size(); at += piece) {
+    decoder.feed(stream.substr(at, piece), out);
+  }
+  decoder.finish(out);
+  return out;
+}
+
+TEST(TaskMessageDecoderTest, DecodesEachCommandAcrossReads) {
+  // Given one record of each command BitBake's fifo knows, delivered a few bytes at a time, we
+  // should get each message at its level, in order.
+  std::string stream("bbplain as is\0bbnote a note\0bbverbnote verbose\0bbwarn careful\0"
+                     "bberror wrong\0bbfatal stop\0bbfatal_log stop, logged\0bbdebug 2 deep\0",
+                     128);
+  EXPECT_THAT(decode_in_pieces(stream, 3),
+              ElementsAre(TaskMessage{"plain", "as is"}, TaskMessage{"note", "a note"},
+                          TaskMessage{"verbose", "verbose"}, TaskMessage{"warning", "careful"},
+                          TaskMessage{"error", "wrong"}, TaskMessage{"error", "stop"},
+                          TaskMessage{"error", "stop, logged"}, TaskMessage{"debug", "deep"}));
+}
+
+TEST(TaskMessageDecoderTest, EncodedMessagesDecodeToThemselves) {
+  // Given what a python task sends for each level, decoding should give the level back; fatal
+  // is an error, the task's failure being reported on its own.
+  std::string stream;
+  for (const char* level : {"plain", "note", "warning", "error", "debug", "fatal"}) {
+    stream += encode_task_message(level, std::string("text of ") + level);
+  }
+  EXPECT_THAT(
+      decode_in_pieces(stream, 1000),
+      ElementsAre(TaskMessage{"plain", "text of plain"}, TaskMessage{"note", "text of note"},
+                  TaskMessage{"warning", "text of warning"}, TaskMessage{"error", "text of error"},
+                  TaskMessage{"debug", "text of debug"}, TaskMessage{"error", "text of fatal"}));
+}
+
+TEST(TaskMessageDecoderTest, UnknownCommandsAndCutRecordsAreStillShown) {
+  // Given an unknown command and a last record without its NUL (the task was killed), both
+  // should still be shown, the first as a warning naming it; empty records are nothing.
+  std::string stream("\0bbshout hey\0bbwarn cut sh", 27);
+  EXPECT_THAT(decode_in_pieces(stream, 5),
+              ElementsAre(TaskMessage{"warning", "unrecognised message from the task: bbshout hey"},
+                          TaskMessage{"warning", "cut sh"}));
+}
+
+TEST(TaskMessageDecoderTest, AFloodIsCutAtTheLimitWithOneWarning) {
+  // Given 100 records of 10 bytes and a limit of 95 bytes, we should get the 9 whole records
+  // within it and one warning, and nothing after.
+  TaskMessageDecoder decoder(95);
+  std::vector<TaskMessage> out;
+  for (int i = 0; i < 100; ++i) {
+    decoder.feed(std::string("bbnote ab\0", 10), out);
+  }
+  decoder.finish(out);
+  ASSERT_EQ(out.size(), 10u);
+  EXPECT_EQ(out[8], (TaskMessage{"note", "ab"}));
+  EXPECT_EQ(out[9].level, "warning");
+  EXPECT_THAT(out[9].text, HasSubstr("only in its log"));
+}
+
+class MessageChannelExecutorTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto launcher = start_launcher();
+    ASSERT_TRUE(launcher) << launcher.error().message;
+    m_launcher = std::make_unique<LauncherExecutor>(m_io, std::move(*launcher));
+    m_executor = std::make_unique<MessageChannelExecutor>(
+        m_io, *m_launcher, [this](const MessageOrigin& origin, const TaskMessage& message) {
+          EXPECT_FALSE(m_outcome) << "a message after the task's end: " << message.text;
+          m_messages.push_back(origin.pf + " " + origin.task + " " + message.level + " " +
+                               message.text);
+        });
+  }
+  TaskPlan plan(const std::string& body) {
+    TaskPlan plan;
+    plan.recipe = "r";
+    plan.pf = "r-1.0-r0";
+    plan.task = "do_t";
+    plan.log_dir = m_temp.path() / "temp";
+    plan.dirs = {m_temp.path() / "work"};
+    plan.script = "#!/bin/sh\n" + body + "\n";
+    plan.environment = {"PATH=/usr/bin:/bin"};
+    return plan;
+  }
+  void run_until_done() {
+    for (int i = 0; i < 1000 && !m_outcome; ++i) {
+      m_io.run_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  testing::TempDir m_temp;
+  boost::asio::io_context m_io;
+  std::unique_ptr<LauncherExecutor> m_launcher;
+  std::unique_ptr<MessageChannelExecutor> m_executor;
+  std::vector<std::string> m_messages;
+  std::optional<TaskOutcome> m_outcome;
+};
+
+TEST_F(MessageChannelExecutorTest, MessagesArriveWhileTheTaskRunsAndAllBeforeItsEnd) {
+  // Given a task that sends a message, waits until we have seen it, then sends 200 more from a
+  // subshell and exits at once, we should see the first while the task still runs and every
+  // one before the task's end, in order.
+  auto task = plan("printf 'bbwarn first\\0' > \"$LOGFIFO\"\n"
+                   "while [ ! -e go ]; do sleep 0.01; done\n"
+                   "(for i in $(seq 1 200); do printf 'bbnote n%s\\0' $i; done) > \"$LOGFIFO\"\n");
+  ASSERT_TRUE(m_executor->start(1, task, [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  ASSERT_TRUE(testing::wait_until([&] {
+    m_io.run_for(std::chrono::milliseconds(5));
+    return !m_messages.empty();
+  }));
+  EXPECT_EQ(m_messages.front(), "r-1.0-r0 do_t warning first");
+  EXPECT_FALSE(m_outcome);
+  m_temp.write("work/go", "");
+  run_until_done();
+  ASSERT_TRUE(m_outcome);
+  EXPECT_EQ(m_outcome->status.exit_code, 0);
+  ASSERT_EQ(m_messages.size(), 201u);
+  EXPECT_EQ(m_messages.back(), "r-1.0-r0 do_t note n200");
+}
+
+TEST_F(MessageChannelExecutorTest, TheChannelFollowsTheTasksInheritedFds) {
+  // Given a task inheriting two fds already (a jobserver's), its channel should be the next
+  // fd, named by LOGFIFO, and the earlier fds should stay where they were.
+  auto pipe = common::make_pipe();
+  ASSERT_TRUE(pipe);
+  auto task = plan("echo \"$LOGFIFO\" > channel.txt; [ -p /dev/fd/3 ] && [ -p /dev/fd/4 ]");
+  task.inherited_fds = {pipe->read.get(), pipe->write.get()};
+  ASSERT_TRUE(m_executor->start(1, task, [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  run_until_done();
+  ASSERT_TRUE(m_outcome);
+  EXPECT_EQ(m_outcome->status.exit_code, 0);
+  EXPECT_EQ(testing::read_file(m_temp.path() / "work/channel.txt"), "/dev/fd/5\n");
+}
+
+} // namespace
+} // namespace bbrun::server::exec
