@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <map>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 
 namespace bbrun::server {
 
@@ -164,7 +164,8 @@ void MetadataCache::save(const ParsedMetadata& parsed,
 common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(EventSink& events) {
   double started = protocol::monotonic_seconds();
   auto parsed = std::make_shared<ParsedMetadata>();
-  std::map<std::filesystem::path, const metadata::Recipe*> previous;
+  // By the path's text: comparing std::filesystem::path objects walks their components.
+  std::unordered_map<std::string, const metadata::Recipe*> previous;
   std::vector<metadata::Recipe> saved;
   bool config_unchanged = false;
   if (auto config = unchanged_configuration()) {
@@ -174,7 +175,7 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
     auto valid = check_still_valid(recipes, parsed->config);
     for (size_t i = 0; i < recipes.size(); ++i) {
       if (valid[i] != 0) {
-        previous[recipes[i].file] = &recipes[i];
+        previous[recipes[i].file.native()] = &recipes[i];
       }
     }
   } else {
@@ -186,13 +187,13 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
     parsed->config = std::move(*loaded);
     saved = saved_recipes(parsed->config);
     for (const auto& recipe : saved) {
-      previous[recipe.file] = &recipe;
+      previous[recipe.file.native()] = &recipe;
     }
   }
   const auto& files = parsed->config.recipe_files;
   std::vector<std::filesystem::path> wanted;
   for (const auto& file : files) {
-    if (!previous.contains(file)) {
+    if (!previous.contains(file.native())) {
       wanted.push_back(file);
     }
   }
@@ -211,7 +212,7 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
   // Keep file order: reused and new recipes interleave.
   auto fresh = parser.results().begin();
   for (const auto& file : files) {
-    if (auto found = previous.find(file); found != previous.end()) {
+    if (auto found = previous.find(file.native()); found != previous.end()) {
       parsed->recipes.push_back(*found->second);
       continue;
     }

@@ -143,7 +143,7 @@ Cooker::datastore_for(EventSink& events, const std::optional<std::string>& recip
   if (!found) {
     return common::fail(found.error());
   }
-  return std::shared_ptr<const metadata::DataStore>(index[*found].data);
+  return std::shared_ptr<const metadata::DataStore>(index[*found].data.get());
 }
 
 Json Cooker::cmd_parse(UiSession& session, const Json&) {

@@ -64,9 +64,8 @@ ExitStatus exit_status_of(int status) {
 // bb.note and friends go to the log, as always, and to the task's message channel; so do shell
 // functions the task runs with bb.build.exec_func, which find it through the environment.
 void send_messages_to_channel(int fd) {
-  auto& interpreter = python::Interpreter::instance();
-  auto to_log = interpreter.set_sink({});
-  interpreter.set_sink([fd, to_log](std::string_view level, std::string_view text) {
+  auto to_log = python::Interpreter::set_sink({});
+  python::Interpreter::set_sink([fd, to_log](std::string_view level, std::string_view text) {
     to_log(level, text);
     (void)common::write_all(fd, encode_task_message(level, text));
   });
@@ -101,10 +100,7 @@ int run_python_task_child(const TaskPlan& plan) {
 }
 
 PythonTaskExecutor::PythonTaskExecutor(boost::asio::io_context& io, std::unique_ptr<Executor> shell)
-    : m_io(io), m_shell(std::move(shell)) {
-  // Started here, on the thread that forks python tasks, before any parse thread uses it.
-  python::Interpreter::instance();
-}
+    : m_io(io), m_shell(std::move(shell)) {}
 
 PythonTaskExecutor::~PythonTaskExecutor() {
   *m_alive = false;

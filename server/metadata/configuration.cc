@@ -280,7 +280,7 @@ void collect_files(const Settings& var, const fs::path& topdir, Configuration& c
     bool used = false;
     for (const fs::path& recipe : config.recipe_files) {
       if (append_matches(append.filename().string(), recipe.filename().string())) {
-        config.appends[recipe].push_back(append);
+        config.appends[recipe.native()].push_back(append);
         used = true;
       }
     }
@@ -294,7 +294,7 @@ void collect_files(const Settings& var, const fs::path& topdir, Configuration& c
 
 const std::vector<fs::path>& Configuration::appends_for(const fs::path& recipe) const {
   static const std::vector<fs::path> k_none;
-  auto it = appends.find(recipe);
+  auto it = appends.find(recipe.native());
   return it == appends.end() ? k_none : it->second;
 }
 

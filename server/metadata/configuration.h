@@ -29,6 +29,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace bbrun::server::metadata {
@@ -52,8 +53,9 @@ struct LayerCollection {
 struct Configuration {
   std::shared_ptr<const DataStore> data;
   std::vector<std::filesystem::path> recipe_files; ///< sorted
-  /// For each recipe with appends, its .bbappend files in the order they apply.
-  std::map<std::filesystem::path, std::vector<std::filesystem::path>> appends;
+  /// For each recipe with appends (by its path's text), its .bbappend files in the order they
+  /// apply.
+  std::unordered_map<std::string, std::vector<std::filesystem::path>> appends;
   std::vector<std::filesystem::path> dangling_appends; ///< appends matching no recipe
   std::vector<LayerCollection> collections;            ///< in BBFILE_COLLECTIONS order
   std::shared_ptr<ParseCache> cache;                   ///< parsed classes and includes

@@ -90,7 +90,7 @@ common::Result<Recipe> parse_recipe(const Configuration& config, const fs::path&
   ParseCache& cache = *config.cache;
   Evaluator ev(*d, cache);
   ev.evaluate_file(file);
-  Recipe recipe{file, {}, d, config.appends_for(file), nullptr};
+  Recipe recipe{file, {}, d, config.appends_for(file), nullptr, {}};
   for (const fs::path& append : recipe.appends) {
     ev.evaluate_file(append);
   }
@@ -107,7 +107,22 @@ common::Result<Recipe> parse_recipe(const Configuration& config, const fs::path&
   }
   recipe.pn = pn->value_or((*names)[0]);
   recipe.files = std::make_shared<const FileLog>(ev.files());
+  recipe.names = provided_names(*d);
   return recipe;
+}
+
+ProvidedNames provided_names(const DataStore& d) {
+  ProvidedNames names;
+  names.pv = value_or_empty(d, "PV");
+  names.provides = split_words(value_or_empty(d, "PROVIDES"));
+  for (auto& package : split_words(value_or_empty(d, "PACKAGES"))) {
+    auto rprovides = split_words(value_or_empty(d, "RPROVIDES:" + package));
+    names.runtime.push_back(std::move(package));
+    for (auto& name : rprovides) {
+      names.runtime.push_back(std::move(name));
+    }
+  }
+  return names;
 }
 
 } // namespace bbrun::server::metadata

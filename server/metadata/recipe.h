@@ -7,6 +7,7 @@
 #include "server/metadata/datastore.h"
 #include "server/metadata/file_log.h"
 #include "server/metadata/python_hook.h"
+#include "server/metadata/recipe_data.h"
 
 #include <array>
 #include <filesystem>
@@ -18,15 +19,27 @@ namespace bbrun::server::metadata {
 
 class Evaluator;
 
+/// The names a recipe provides and its version: what choosing providers needs, kept apart from
+/// the datastore so that choosing does not decode recipes the parse cache left undecoded.
+struct ProvidedNames {
+  std::string pv;
+  std::vector<std::string> provides; ///< PROVIDES
+  std::vector<std::string> runtime;  ///< PACKAGES and each one's RPROVIDES:<package>
+};
+
 /// A parsed recipe. `data` reads through the configuration's datastore and holds only what
 /// the recipe, its classes, includes and appends changed.
 struct Recipe {
   std::filesystem::path file;
   std::string pn;
-  std::shared_ptr<DataStore> data;
+  RecipeData data;
   std::vector<std::filesystem::path> appends; ///< the .bbappend files applied, in order
   std::shared_ptr<const FileLog> files; ///< what parsing it read and looked for
+  ProvidedNames names;
 };
+
+/// The ProvidedNames of a recipe's finished datastore.
+ProvidedNames provided_names(const DataStore& d);
 
 /// Parse `recipe_file` as BitBake does: a datastore over `config.data`; FILE, FILE_DIRNAME
 /// and PN/PV/PR from the file name (set first, so the recipe can override them); the recipe;

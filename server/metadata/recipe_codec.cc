@@ -2,7 +2,10 @@
 // Recipe bytes: LEB128 numbers and length-prefixed strings, in a fixed order.
 #include "server/metadata/recipe_codec.h"
 
+#include "common/log.h"
+
 #include <cstdint>
+#include <functional>
 
 namespace bbrun::server::metadata {
 
@@ -174,6 +177,33 @@ bool is_python_def(const VarEntry& entry) {
          entry.flag(Symbol("python")) != nullptr;
 }
 
+// A recipe's own datastore layer over `parent`, with its python `def` functions defined again as
+// parsing did. The bytes passed the load's checksum, so a failure here is a bug: it is logged,
+// and the recipe keeps what could be read.
+std::shared_ptr<DataStore> decode_layer(std::string_view bytes,
+                                        const std::shared_ptr<const DataStore>& parent,
+                                        const std::filesystem::path& file) {
+  auto data = std::make_shared<DataStore>(parent);
+  ByteReader in(bytes);
+  for (size_t n = in.count(); n > 0 && in.ok(); --n) {
+    Symbol name(in.text());
+    data->restore_entry(name, read_entry(in));
+  }
+  if (!in.ok() || !in.at_end()) {
+    common::log::error("parse cache: the saved variables of {} do not decode", file.string());
+  }
+  if (PythonEvaluator* python = data->python()) {
+    for (const auto& [name, entry] : data->local_entries()) {
+      if (is_python_def(entry) &&
+          !python->define_function(name.view(), *entry.content, entry.origin.file.view(),
+                                   entry.origin.line)) {
+        common::log::error("parse cache: cannot define {} of {} again", name.view(), file.string());
+      }
+    }
+  }
+  return data;
+}
+
 } // namespace
 
 std::string encode_recipe(const Recipe& recipe) {
@@ -185,12 +215,25 @@ std::string encode_recipe(const Recipe& recipe) {
     out.text(append.native());
   }
   write_file_log(out, recipe.files ? *recipe.files : FileLog());
-  const auto& entries = recipe.data->local_entries();
-  out.number(entries.size());
-  for (const auto& [name, entry] : entries) {
-    out.text(name.view());
-    write_entry(out, entry);
+  out.text(recipe.names.pv);
+  for (const auto* words : {&recipe.names.provides, &recipe.names.runtime}) {
+    out.number(words->size());
+    for (const auto& word : *words) {
+      out.text(word);
+    }
   }
+  // The datastore layer last, with a checksum: it is decoded only when first used, long after
+  // the load has vouched for the bytes.
+  ByteWriter layer;
+  const auto& entries = recipe.data->local_entries();
+  layer.number(entries.size());
+  for (const auto& [name, entry] : entries) {
+    layer.text(name.view());
+    write_entry(layer, entry);
+  }
+  std::string layer_bytes = layer.take();
+  out.text(layer_bytes);
+  out.number(std::hash<std::string_view>{}(layer_bytes));
   return out.take();
 }
 
@@ -204,23 +247,22 @@ std::optional<Recipe> decode_recipe(std::string_view bytes, const Configuration&
     append = in.text();
   }
   recipe.files = std::make_shared<const FileLog>(read_file_log(in));
-  recipe.data = std::make_shared<DataStore>(config.data);
-  for (size_t n = in.count(); n > 0 && in.ok(); --n) {
-    Symbol name(in.text());
-    recipe.data->restore_entry(name, read_entry(in));
-  }
-  if (!in.ok() || !in.at_end()) {
-    return std::nullopt;
-  }
-  if (PythonEvaluator* python = recipe.data->python()) {
-    for (const auto& [name, entry] : recipe.data->local_entries()) {
-      if (is_python_def(entry) &&
-          !python->define_function(name.view(), *entry.content, entry.origin.file.view(),
-                                   entry.origin.line)) {
-        return std::nullopt;
-      }
+  recipe.names.pv = in.text();
+  for (auto* words : {&recipe.names.provides, &recipe.names.runtime}) {
+    words->resize(in.count());
+    for (auto& word : *words) {
+      word = in.text();
     }
   }
+  std::string layer = in.text();
+  uint64_t checksum = in.number();
+  if (!in.ok() || !in.at_end() || checksum != std::hash<std::string_view>{}(layer)) {
+    return std::nullopt;
+  }
+  recipe.data =
+      RecipeData::deferred([layer = std::move(layer), parent = config.data, file = recipe.file]() {
+        return decode_layer(layer, parent, file);
+      });
   return recipe;
 }
 

@@ -23,7 +23,7 @@ namespace {
 void define_native(py::module_& m) {
   bind_datastore(m);
   m.def("log", [](const std::string& level, const std::string& text) {
-    Interpreter::instance().message(level, text);
+    Interpreter::message(level, text);
   });
   m.def("vercmp_string", [](const std::string& a, const std::string& b) {
     int order = metadata::compare_versions(a, b);
@@ -86,14 +86,16 @@ def fatal(*args, **kwargs):
     raise FatalError(_join(args))
 )PY";
 
+// Modules that take long to import (shutil, subprocess, hashlib) are imported where they are
+// used: every server start runs this, most recipes never need them.
 constexpr const char* k_utils = R"PY(
-import os, shutil
+import os
 
 def mkdirhier(directory):
     os.makedirs(directory, exist_ok=True)
 
 def remove(path, recurse=False, ionice=False):
-    import glob
+    import glob, shutil
     for name in glob.glob(path):
         if recurse and os.path.isdir(name) and not os.path.islink(name):
             shutil.rmtree(name)
@@ -201,6 +203,7 @@ def sha256_file(filename):
     return _file_digest("sha256", filename)
 
 def copyfile(src, dest, newmtime=None, sstat=None):
+    import shutil
     shutil.copy2(src, dest)
     if newmtime is not None:
         os.utime(dest, (newmtime, newmtime))
@@ -255,8 +258,6 @@ def deltask(task, d):
 )PY";
 
 constexpr const char* k_process = R"PY(
-import subprocess
-
 class CmdError(RuntimeError):
     """The command could not be started."""
 
@@ -269,6 +270,7 @@ class ExecutionError(CmdError):
 def run(cmd, input=None, log=None, extrafiles=None, **options):
     """Run `cmd` (a string runs through the shell) and return (stdout, stderr) as text;
     raise ExecutionError when it fails."""
+    import subprocess
     options.setdefault("shell", isinstance(cmd, str))
     try:
         done = subprocess.run(cmd, input=input, capture_output=True, text=True, **options)

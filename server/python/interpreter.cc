@@ -7,6 +7,7 @@
 #include <pybind11/embed.h>
 
 #include <cerrno>
+#include <mutex>
 #include <unistd.h>
 
 namespace bbrun::server::python {
@@ -62,6 +63,17 @@ void print_message(std::string_view level, std::string_view text) {
   sys.attr("stdout").attr("flush")();
 }
 
+// Where messages go: apart from the interpreter, so that choosing it does not start Python.
+struct MessageRoute {
+  std::mutex mutex;
+  MessageSink sink = print_message;
+};
+
+MessageRoute& message_route() {
+  static MessageRoute* const route = new MessageRoute(); // outlives every thread, as Python
+  return *route;
+}
+
 } // namespace
 
 Interpreter& Interpreter::instance() {
@@ -70,7 +82,7 @@ Interpreter& Interpreter::instance() {
   return *interpreter;
 }
 
-Interpreter::Interpreter() : m_globals(start()), m_sink(print_message) {
+Interpreter::Interpreter() : m_globals(start()) {
   // Keep this thread's state for later and let every thread take the GIL when it needs it.
   (void)PyEval_SaveThread();
 }
@@ -93,16 +105,18 @@ py::object Interpreter::compiled(std::string_view source, const std::string& fil
 }
 
 MessageSink Interpreter::set_sink(MessageSink sink) {
-  std::lock_guard lock(m_sink_mutex);
-  std::swap(m_sink, sink);
+  auto& route = message_route();
+  std::lock_guard lock(route.mutex);
+  std::swap(route.sink, sink);
   return sink;
 }
 
 void Interpreter::message(std::string_view level, std::string_view text) {
+  auto& route = message_route();
   MessageSink sink;
   {
-    std::lock_guard lock(m_sink_mutex);
-    sink = m_sink;
+    std::lock_guard lock(route.mutex);
+    sink = route.sink;
   }
   sink(level, text);
 }

@@ -2,7 +2,8 @@
 // The server's one embedded CPython: start-up, compiled-code cache, messages, fork.
 #pragma once
 
-// Threads and the GIL: the interpreter starts on the first call to `instance()` and then
+// Threads and the GIL: the interpreter starts on the first call to `instance()`, from whichever
+// thread first needs Python (a server whose metadata has none never starts it), and then
 // releases the GIL at once; every entry into Python (evaluation of `${@...}`, anonymous
 // functions, tasks) takes it with pybind11's gil_scoped_acquire, and every call from Python
 // back into a DataStore releases it again. So the lock order is always "datastore mutex,
@@ -11,7 +12,8 @@
 //
 // Fork safety: `fork_child` forks with the GIL held between PyOS_BeforeFork and
 // PyOS_AfterFork_Parent/_Child, so Python's own locks (GIL, import lock) are in a known state
-// in the child. Locks Python does not know about (datastore mutexes, malloc's) are safe only
+// in the child, and the forking thread becomes the child's main thread whichever thread started
+// the interpreter. Locks Python does not know about (datastore mutexes, malloc's) are safe only
 // because the caller forks when no other thread runs: the cooker forks python tasks from its
 // event loop, after the parse threads have all joined (parallel.h). The interpreter is never
 // finalised: threads may still hold references when the process exits.
@@ -36,8 +38,7 @@ enum class CompileMode { eval, exec };
 
 class Interpreter {
 public:
-  /// Return the process's interpreter, starting it on the first call (thread-safe). Call it
-  /// first from the thread that will later fork, before any other thread uses Python.
+  /// Return the process's interpreter, starting it on the first call (thread-safe).
   static Interpreter& instance();
 
   /// Return the code object for `source` compiled as `filename`, compiling it only the first
@@ -53,8 +54,9 @@ public:
 
   /// Send `bb.note` and friends to `sink` from now on, and return the one it replaces. The
   /// default writes BitBake's "NOTE: text" lines to stdout (a task's log in a task child).
-  MessageSink set_sink(MessageSink sink);
-  void message(std::string_view level, std::string_view text);
+  /// Does not start the interpreter.
+  static MessageSink set_sink(MessageSink sink);
+  static void message(std::string_view level, std::string_view text);
 
   /// Fork a child that runs `child_main` and exits with its return value; return the child's
   /// pid to the parent, or -1 with errno set. See the fork-safety note at the top of this file.
@@ -69,8 +71,6 @@ private:
 
   pybind11::dict m_globals;
   std::unordered_map<std::string, pybind11::object> m_code; ///< guarded by the GIL
-  std::mutex m_sink_mutex;
-  MessageSink m_sink;
 };
 
 } // namespace bbrun::server::python

@@ -87,14 +87,16 @@ struct MessageCapture::State {
 };
 
 MessageCapture::MessageCapture() : m_state(std::make_shared<State>()) {
-  m_previous = Interpreter::instance().set_sink(
-      [state = m_state](std::string_view level, std::string_view text) {
+  m_previous =
+      Interpreter::set_sink([state = m_state](std::string_view level, std::string_view text) {
         std::lock_guard lock(state->mutex);
         state->messages.push_back(Message{std::string(level), std::string(text)});
       });
 }
 
-MessageCapture::~MessageCapture() { Interpreter::instance().set_sink(std::move(m_previous)); }
+MessageCapture::~MessageCapture() {
+  Interpreter::set_sink(std::move(m_previous));
+}
 
 std::vector<Message> MessageCapture::take() {
   std::lock_guard lock(m_state->mutex);

@@ -29,17 +29,12 @@ RecipeIndex::RecipeIndex(std::vector<metadata::Recipe> recipes,
   for (uint32_t i = 0; i < m_recipes.size(); ++i) {
     const auto& recipe = m_recipes[i];
     by_pn[recipe.pn].push_back(i);
-    for (auto& name : metadata::split_words(metadata::value_or_empty(*recipe.data, "PROVIDES"))) {
+    for (const auto& name : recipe.names.provides) {
       by_provides[name].push_back(i);
     }
     runtime[recipe.pn].push_back(i);
-    for (auto& package :
-         metadata::split_words(metadata::value_or_empty(*recipe.data, "PACKAGES"))) {
-      runtime[package].push_back(i);
-      for (auto& name :
-           metadata::split_words(metadata::value_or_empty(*recipe.data, "RPROVIDES:" + package))) {
-        runtime[name].push_back(i);
-      }
+    for (const auto& name : recipe.names.runtime) {
+      runtime[name].push_back(i);
     }
   }
   // A name some recipe has as PN is never taken by another recipe's PROVIDES.
@@ -70,7 +65,7 @@ uint32_t RecipeIndex::choose(const std::string& name, const std::vector<uint32_t
       pool = candidates;
     }
   }
-  auto pv = [this](uint32_t i) { return metadata::value_or_empty(*m_recipes[i].data, "PV"); };
+  auto pv = [this](uint32_t i) -> const std::string& { return m_recipes[i].names.pv; };
   // Rank: preferred version, then layer priority, then version, then file name for stability.
   auto better = [&](uint32_t a, uint32_t b) {
     std::string wanted =

@@ -16,7 +16,8 @@ server::metadata::Recipe make_recipe(const std::string& pn, const std::string& t
           "\"\nT = \"/nonexistent/temp\"\nB = \"/nonexistent/build\"\n" + text,
       file);
   EXPECT_TRUE(snippet.errors.empty()) << server::metadata::testing::describe(snippet.errors);
-  return server::metadata::Recipe{file, pn, snippet.data, {}, nullptr};
+  return server::metadata::Recipe{file, pn,      snippet.data,
+                                  {},   nullptr, server::metadata::provided_names(*snippet.data)};
 }
 
 } // namespace bbrun::testing

@@ -33,6 +33,7 @@ Recipe recipe_over(const Configuration& config) {
   d.set_flag("do_x", "dirs", "${B}/x", origin);
   d.set_flag("BASE", "doc", "shadowed here", origin);
   d.del_var("GONE", origin);
+  recipe.names = {"1.0", {"virtual/r"}, {"r", "r-dev", "librfoo"}};
   return recipe;
 }
 
@@ -44,6 +45,11 @@ TEST(RecipeCodecTest, DecodedRecipeReadsAsTheOriginal) {
   EXPECT_EQ(decoded->file, original.file);
   EXPECT_EQ(decoded->pn, "r");
   EXPECT_EQ(decoded->appends, original.appends);
+  EXPECT_EQ(decoded->names.pv, "1.0");
+  EXPECT_EQ(decoded->names.provides, original.names.provides);
+  EXPECT_EQ(decoded->names.runtime, original.names.runtime);
+  // The variables are decoded when first used, not before.
+  EXPECT_FALSE(decoded->data.built());
   for (const char* name : {"A", "BASE", "GONE"}) {
     EXPECT_EQ(*decoded->data->get_var(name), *original.data->get_var(name)) << name;
   }
@@ -51,6 +57,7 @@ TEST(RecipeCodecTest, DecodedRecipeReadsAsTheOriginal) {
   EXPECT_EQ(decoded->data->get_flag_raw("do_x", "dirs"), "${B}/x");
   EXPECT_EQ(decoded->data->defined_at("A"), original.data->defined_at("A"));
   EXPECT_EQ(decoded->data->keys(), original.data->keys());
+  EXPECT_TRUE(decoded->data.built());
 }
 
 TEST(RecipeCodecTest, DamagedBytesAreRefused) {
@@ -61,6 +68,12 @@ TEST(RecipeCodecTest, DamagedBytesAreRefused) {
   }
   EXPECT_FALSE(decode_recipe(bytes + "x", config));
   EXPECT_FALSE(decode_recipe(std::string(100, '\xff'), config));
+  // A changed byte among the variables, which are decoded only later, fails the checksum now.
+  std::string flipped = bytes;
+  size_t at = flipped.find("${BASE}-a");
+  ASSERT_NE(at, std::string::npos);
+  flipped[at + 2] = 'b';
+  EXPECT_FALSE(decode_recipe(flipped, config));
 }
 
 TEST(RecipeCodecTest, FileLogRoundTrips) {

@@ -18,7 +18,7 @@ class TaskGraphTest : public ::testing::Test {
 protected:
   void index(std::vector<metadata::Recipe> recipes, const std::string& config_text = "") {
     auto config = testing::make_recipe("config", config_text);
-    m_config.data = config.data;
+    m_config.data = config.data.get();
     m_recipes = std::make_unique<RecipeIndex>(std::move(recipes), m_config);
   }
   std::string provider_of(const std::string& name) {
