@@ -22,6 +22,7 @@ namespace {
 constexpr std::string_view k_schema = R"(
 PRAGMA journal_mode=WAL;
 PRAGMA synchronous=NORMAL;
+PRAGMA mmap_size=268435456;
 CREATE TABLE IF NOT EXISTS context(key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS recipes(file TEXT PRIMARY KEY, recipe BLOB NOT NULL);
 )";
@@ -95,10 +96,11 @@ common::Result<sqlite3*> open_database(const std::filesystem::path& path) {
       format = ok ? version.integer(0) : 0;
     }
     // A store already in this format needs nothing written: a write here would cost a new
-    // server two fsyncs before it reads anything.
+    // server two fsyncs before it reads anything. Reading it through a mapping saves a
+    // pread per page of a load that reads every page.
     std::string setup =
         format == ParseStore::k_format
-            ? std::string("PRAGMA synchronous=NORMAL;")
+            ? std::string("PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;")
             : fmt::format(
                   "{} {} PRAGMA user_version={};",
                   format != 0 ? "DROP TABLE IF EXISTS context; DROP TABLE IF EXISTS recipes;" : "",

@@ -22,6 +22,8 @@ namespace {
 
 constexpr size_t k_failure_tail_lines = 20;
 constexpr auto k_kill_grace = std::chrono::seconds(5);
+// How long a finished task's stamp may wait to be committed with the ones after it.
+constexpr auto k_stamp_commit_delay = std::chrono::milliseconds(50);
 // The weight of a task when no task has been measured yet: the graph's shape decides alone.
 constexpr double k_unmeasured_task_seconds = 0.01;
 
@@ -54,7 +56,8 @@ RunQueue::RunQueue(boost::asio::io_context& io, TaskGraph graph, const RecipeInd
                    RunOptions options, std::vector<std::string> task_environment)
     : m_io(io), m_graph(std::move(graph)), m_recipes(recipes), m_executor(executor),
       m_stamps(stamps), m_events(events), m_options(options),
-      m_environment(std::move(task_environment)), m_runs(m_graph.nodes.size()), m_kill_timer(io) {
+      m_environment(std::move(task_environment)), m_runs(m_graph.nodes.size()), m_kill_timer(io),
+      m_commit_timer(io) {
   m_options.jobs = std::max<size_t>(m_options.jobs, 1);
 }
 
@@ -305,6 +308,23 @@ void RunQueue::record_stamp(TaskIndex index, double duration) {
                                    run.decision.signature, run.started, duration, inputs);
   if (!recorded) {
     common::log::warning("{}: {}", label(index), recorded.error().message);
+    return;
+  }
+  // Stamps are committed together, a little later: one transaction per task would cost more
+  // than everything else the cooker does for it. Losing them with the process is safe (StampDb).
+  if (m_commit_timer.expiry() <= std::chrono::steady_clock::now()) {
+    m_commit_timer.expires_after(k_stamp_commit_delay);
+    m_commit_timer.async_wait([this, alive = m_alive](const boost::system::error_code& ec) {
+      if (*alive && !ec) {
+        commit_stamps();
+      }
+    });
+  }
+}
+
+void RunQueue::commit_stamps() {
+  if (auto committed = m_stamps->commit(); !committed) {
+    warn(committed.error().message);
   }
 }
 
@@ -387,6 +407,10 @@ void RunQueue::maybe_finish() {
     return;
   }
   m_kill_timer.cancel();
+  if (m_stamps != nullptr) {
+    m_commit_timer.cancel();
+    commit_stamps();
+  }
   set_state(State::clean_up);
   // As BitBake counts: the tasks that ended, up to date or run or failed; not those that never
   // started because of a failure or a stop.

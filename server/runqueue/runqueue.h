@@ -118,6 +118,8 @@ private:
   void warn(const std::string& message);
   void run_init();
   void record_stamp(TaskIndex index, double duration);
+  /// Commit the stamps recorded since the last commit (StampDb batches them).
+  void commit_stamps();
   /// Per task: whether its decision is to run (before any restore).
   std::vector<bool> would_run() const;
   void forget_stamps_of_tasks_to_run();
@@ -160,6 +162,7 @@ private:
   bool m_stopping = false;
   std::function<void(const BuildSummary&)> m_on_finished;
   boost::asio::steady_timer m_kill_timer;
+  boost::asio::steady_timer m_commit_timer; ///< armed while recorded stamps wait for a commit
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };
 

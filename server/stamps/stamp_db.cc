@@ -2,10 +2,12 @@
 // sqlite stamps database.
 #include "server/stamps/stamp_db.h"
 
+#include "common/log.h"
+
 #include <fmt/core.h>
+#include <sqlite3.h>
 
 #include <set>
-#include <sqlite3.h>
 #include <utility>
 
 namespace bbrun::server::stamps {
@@ -181,6 +183,7 @@ StampDb& StampDb::operator=(StampDb&& other) noexcept {
     m_upsert = std::exchange(other.m_upsert, nullptr);
     m_incomplete = std::exchange(other.m_incomplete, nullptr);
     m_last_seq = other.m_last_seq;
+    m_in_batch = std::exchange(other.m_in_batch, false);
   }
   return *this;
 }
@@ -190,6 +193,9 @@ StampDb::~StampDb() {
 }
 
 void StampDb::close() {
+  if (auto committed = commit(); !committed) {
+    common::log::warning("{}", committed.error().message);
+  }
   for (sqlite3_stmt** stmt : {&m_inputs, &m_upsert, &m_incomplete}) {
     sqlite3_finalize(*stmt);
     *stmt = nullptr;
@@ -233,7 +239,13 @@ std::unordered_map<std::string, StampDb::Stamp> StampDb::stamps() {
 common::Result<void> StampDb::record(std::string_view recipe, std::string_view task,
                                      std::string_view signature, double started, double duration,
                                      std::string_view inputs) {
-  // One statement is one transaction: no BEGIN/COMMIT round trip needed.
+  // A transaction per stamp would cost more than the rest of the cooker's work for the task.
+  if (!m_in_batch) {
+    if (sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK) {
+      return fail(ErrorKind::io, sqlite_message(m_db, "record stamp"));
+    }
+    m_in_batch = true;
+  }
   bind_key(m_upsert, recipe, task);
   sqlite3_bind_text(m_upsert, 3, signature.data(), int(signature.size()), SQLITE_STATIC);
   sqlite3_bind_double(m_upsert, 4, started);
@@ -249,10 +261,26 @@ common::Result<void> StampDb::record(std::string_view recipe, std::string_view t
   return {};
 }
 
+common::Result<void> StampDb::commit() {
+  if (!m_in_batch) {
+    return {};
+  }
+  m_in_batch = false;
+  if (sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    auto message = sqlite_message(m_db, "commit stamps");
+    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    return fail(ErrorKind::io, message + ": those tasks will run again");
+  }
+  return {};
+}
+
 common::Result<void>
 StampDb::forget(const std::vector<std::pair<std::string, std::string>>& tasks) {
   if (tasks.empty()) {
     return {}; // no transaction, so no write and no sync
+  }
+  if (auto committed = commit(); !committed) {
+    return committed;
   }
   bool ok = sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
   for (size_t i = 0; ok && i < tasks.size(); ++i) {

@@ -11,8 +11,12 @@
 // BitBake's stamp times; the next number is kept in memory, since the server holding the
 // build directory's lock is the only writer. `complete` drops to 0 when the task starts again and
 // rises only when it succeeds: a task cut off at any moment never counts as done, and the last
-// successful run's inputs stay for comparison. `recipe` is the recipe file's path. Each change is
-// one transaction. WAL mode keeps readers and the one writer (the server) out of each other's way.
+// successful run's inputs stay for comparison. `recipe` is the recipe file's path. Successes are
+// recorded in a batch transaction that the caller commits (`commit`, soon after); `forget` is one
+// transaction of its own. A batch lost with its process loses only stamps of tasks that did end:
+// they run again, and since a task ends after its dependencies, a dependency's stamp is never
+// lost while a dependent's is kept. WAL mode keeps readers and the one writer (the server) out of
+// each other's way.
 // A database that cannot be opened or read as this format is moved aside and recreated with a
 // warning, one of format 1 or 2 recreated with a note (every task then reruns, which is always
 // safe); format 3's rows are kept.
@@ -60,12 +64,15 @@ public:
   std::unordered_map<std::string, Stamp> stamps();
   static std::string task_key(std::string_view recipe, std::string_view task);
   /// Record a successful run with its signature's `inputs` (any text; the runqueue stores
-  /// JSON).
+  /// JSON), in the open batch (starting one): it is durable once `commit` returns.
   common::Result<void> record(std::string_view recipe, std::string_view task,
                               std::string_view signature, double started, double duration,
                               std::string_view inputs);
-  /// Mark tasks (recipe, task) incomplete, in one transaction: they are about to run, so they
-  /// are no longer up to date.
+  /// Commit the batch of `record`s, if one is open. Closing the database commits it too.
+  common::Result<void> commit();
+  bool has_batch() const { return m_in_batch; }
+  /// Mark tasks (recipe, task) incomplete, in one transaction (committing the batch first):
+  /// they are about to run, so they are no longer up to date.
   common::Result<void> forget(const std::vector<std::pair<std::string, std::string>>& tasks);
 
   const std::filesystem::path& path() const { return m_path; }
@@ -82,6 +89,7 @@ private:
   sqlite3_stmt* m_upsert = nullptr;
   sqlite3_stmt* m_incomplete = nullptr;
   int64_t m_last_seq = 0; ///< the highest seq recorded
+  bool m_in_batch = false; ///< a transaction of `record`s is open
 };
 
 } // namespace bbrun::server::stamps

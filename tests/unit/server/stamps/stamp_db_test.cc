@@ -58,6 +58,29 @@ TEST(StampDbTest, RecordsAndForgetsRuns) {
   EXPECT_EQ(query(path, "PRAGMA journal_mode"), "wal");
 }
 
+TEST(StampDbTest, RecordedRunsAreDurableOnceCommittedOrClosed) {
+  // Given runs recorded in a batch, another connection should see none of them until the
+  // commit, and a batch left open should be committed when the database is closed.
+  TempDir dir;
+  auto path = dir.path() / "stamps.db";
+  auto count = [&] { return query(path, "SELECT count(*) FROM stamps WHERE complete=1"); };
+  {
+    auto db = StampDb::open(path, nullptr);
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(db->record("r.bb", "do_a", "sig1", 10, 1, "{}"));
+    ASSERT_TRUE(db->record("r.bb", "do_b", "sig2", 11, 1, "{}"));
+    EXPECT_TRUE(db->has_batch());
+    EXPECT_EQ(db->stamps().size(), 2u) << "the batch is seen by its own connection";
+    EXPECT_EQ(count(), "0");
+    ASSERT_TRUE(db->commit());
+    EXPECT_FALSE(db->has_batch());
+    EXPECT_EQ(count(), "2");
+    ASSERT_TRUE(db->record("r.bb", "do_c", "sig3", 12, 1, "{}"));
+    EXPECT_EQ(count(), "2");
+  }
+  EXPECT_EQ(count(), "3");
+}
+
 TEST(StampDbTest, WhatWasRecordedSurvivesReopening) {
   TempDir dir;
   auto path = dir.path() / "stamps.db";
