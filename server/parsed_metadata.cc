@@ -11,6 +11,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace bbrun::server {
 
@@ -146,13 +147,13 @@ void MetadataCache::save(const ParsedMetadata& parsed,
   if (!m_store || fresh.empty()) {
     return;
   }
+  std::unordered_set<std::string> wanted;
+  for (const auto& file : fresh) {
+    wanted.insert(file.native());
+  }
   std::vector<const metadata::Recipe*> recipes;
-  auto wanted = fresh.begin();
   for (const auto& recipe : parsed.recipes) {
-    while (wanted != fresh.end() && *wanted < recipe.file) {
-      ++wanted;
-    }
-    if (wanted != fresh.end() && *wanted == recipe.file) {
+    if (wanted.contains(recipe.file.native())) {
       recipes.push_back(&recipe);
     }
   }

@@ -119,6 +119,7 @@ struct ParsedFile {
   std::string classname; ///< the class name for a `.bbclass`, else empty
   std::vector<Statement> statements;
   std::vector<common::Error> errors; ///< syntax errors; the statements around them still count
+  size_t content_hash = 0;           ///< content_hash_of (file_log.h) the text parsed
 };
 
 } // namespace bbrun::server::metadata

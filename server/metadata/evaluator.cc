@@ -298,8 +298,10 @@ void Evaluator::evaluate_file(const std::filesystem::path& path_in, const Origin
                       " deep at " + key);
     return;
   }
-  m_files.read(path);
+  // Logged with the hash of the text this parse used, which may be older than the file on
+  // disk (the cache is shared by the round's recipes): a later check then sees the difference.
   auto parsed = m_cache.get(path);
+  m_files.read(path, parsed ? (*parsed)->content_hash : 0);
   if (!parsed) {
     common::Error e = parsed.error();
     if (!origin.file.empty()) {

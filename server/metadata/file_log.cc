@@ -23,7 +23,7 @@ int64_t nanoseconds(const struct timespec& t) {
 size_t content_hash(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return std::hash<std::string>{}(content);
+  return content_hash_of(content);
 }
 
 FileState current_state(const std::string& path, bool read) {
@@ -53,6 +53,10 @@ bool same_file(const FileState& then, const FileState& now) {
 
 } // namespace
 
+size_t content_hash_of(std::string_view text) {
+  return std::hash<std::string_view>{}(text);
+}
+
 bool FileLog::probe(const std::filesystem::path& path) {
   auto [it, added] = m_states.try_emplace(path.string());
   if (added) {
@@ -61,14 +65,16 @@ bool FileLog::probe(const std::filesystem::path& path) {
   return it->second.exists;
 }
 
-void FileLog::read(const std::filesystem::path& path) {
+void FileLog::read(const std::filesystem::path& path, size_t content_hash) {
   auto& state = m_states[path.string()];
   if (!state.read) {
     state = current_state(path.string(), true);
-    if (state.exists && state.mtime_ns + k_racy_window_ns >= state.seen_ns) {
-      state.content_hash = content_hash(path.string());
-    }
+    state.content_hash = content_hash;
   }
+}
+
+void FileLog::read(const std::filesystem::path& path) {
+  read(path, content_hash(path.string()));
 }
 
 FileState FileStatCache::current(const std::string& path, bool read) {
@@ -88,11 +94,12 @@ bool FileLog::unchanged(FileStatCache* stats) const {
   for (const auto& [path, then] : m_states) {
     FileState now =
         stats != nullptr ? stats->current(path, then.read) : current_state(path, then.read);
-    if (!same_file(then, now)) {
+    bool same = same_file(then, now);
+    if (!same && !(then.read && now.exists && now.size == then.size)) {
       return false;
     }
     bool racy = then.read && then.mtime_ns + k_racy_window_ns >= then.seen_ns;
-    if (racy && content_hash(path) != then.content_hash) {
+    if ((!same || racy) && content_hash(path) != then.content_hash) {
       return false;
     }
   }

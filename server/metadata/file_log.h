@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 namespace bbrun::server::metadata {
@@ -23,8 +24,11 @@ struct FileState {
   int64_t mtime_ns = 0;
   int64_t ctime_ns = 0;
   int64_t seen_ns = 0; ///< when this was observed (CLOCK_REALTIME)
-  size_t content_hash = 0;
+  size_t content_hash = 0; ///< content_hash_of the text the parse used
 };
+
+/// The hash FileLog keeps of a file's content.
+size_t content_hash_of(std::string_view text);
 
 /// What paths look like now, each stat'ed once however many logs ask: recipes share their
 /// classes and includes, so checking a thousand logs costs a thousand stats, not ten thousand.
@@ -44,13 +48,16 @@ class FileLog {
 public:
   /// The parse checked whether `path` is a regular file; returns whether it is.
   bool probe(const std::filesystem::path& path);
-  /// The parse is about to read `path`.
+  /// The parse read `path`, whose text has content_hash_of `content_hash`.
+  void read(const std::filesystem::path& path, size_t content_hash);
+  /// The parse read `path` as it is on disk now.
   void read(const std::filesystem::path& path);
 
   /// Whether every path still looks as it did: nothing edited, appeared or disappeared. A file
   /// whose stat is unchanged is trusted, except one modified so shortly before it was read
   /// that a later edit could leave the same times (timestamps are coarser than edits): its
-  /// content is compared too.
+  /// content is compared too. A file whose stat changed but whose size did not is compared by
+  /// content as well: touched, or saved again as it was, it is unchanged.
   /// `stats`, when given, is shared with the other logs checked in the same round.
   bool unchanged(FileStatCache* stats = nullptr) const;
 

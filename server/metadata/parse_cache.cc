@@ -2,6 +2,7 @@
 // ParseCache: read each metadata file once and keep its statements.
 #include "server/metadata/parse_cache.h"
 
+#include "server/metadata/file_log.h"
 #include "server/metadata/parser.h"
 
 #include <cerrno>
@@ -75,7 +76,9 @@ ParseCache::get(const std::filesystem::path& path) {
 std::shared_ptr<const ParsedFile> ParseCache::put(const std::filesystem::path& path,
                                                   std::string_view text) {
   const std::string key = path.string();
-  auto parsed = std::make_shared<const ParsedFile>(parse_metadata(text, key, syntax_for(key)));
+  ParsedFile file = parse_metadata(text, key, syntax_for(key));
+  file.content_hash = content_hash_of(text);
+  auto parsed = std::make_shared<const ParsedFile>(std::move(file));
   std::lock_guard lock(m_mutex);
   m_files.insert_or_assign(key, parsed);
   return parsed;

@@ -71,6 +71,24 @@ TEST_F(MetadataCacheIntegrationTest, EditedRecipeIsParsedAgainAloneAndSeenAtOnce
   EXPECT_THAT(parse_summary(), HasSubstr("(2 cached, 1 parsed)"));
 }
 
+TEST_F(MetadataCacheIntegrationTest, FilesTouchedOrSavedAgainAsTheyWereAreNotParsedAgain) {
+  // Given a recipe touched and an include replaced by a copy of itself (a new inode, as an
+  // editor's save), no recipe should be parsed again: their content decides, by warm server
+  // and by a new one alike.
+  add_recipes();
+  EXPECT_THAT(parse_summary(), HasSubstr("(0 cached, 3 parsed)"));
+  auto later = std::filesystem::file_time_type::clock::now() + std::chrono::seconds(5);
+  std::filesystem::last_write_time(layer() / "recipes-test/a/a_1.0.bb", later);
+  auto include = layer() / "recipes-test/common/common.inc";
+  m_temp.write("meta-test/recipes-test/common/common.inc.new", "SHARED = \"one\"\n");
+  std::filesystem::rename(include.string() + ".new", include);
+  EXPECT_THAT(parse_summary(), HasSubstr("(3 cached, 0 parsed)"));
+  restart_server();
+  std::filesystem::last_write_time(layer() / "recipes-test/b/b_1.0.bb", later);
+  EXPECT_THAT(parse_summary(), HasSubstr("(3 cached, 0 parsed)"));
+  EXPECT_EQ(value("SHARED", "a"), "one\n");
+}
+
 TEST_F(MetadataCacheIntegrationTest, EditedIncludeOrClassReparsesTheRecipesUsingIt) {
   add_recipes();
   EXPECT_EQ(value("SHARED", "a"), "one\n");

@@ -33,6 +33,31 @@ TEST(FileLogTest, SameSizeEditWithinTheSameClockTickIsSeen) {
   EXPECT_FALSE(log.unchanged());
 }
 
+TEST(FileLogTest, ATouchedFileWithTheSameContentIsUnchangedAndAnEditIsNot) {
+  // Given a file whose times move on with its content kept, we should trust it; given one
+  // whose times move with another content of the same size, we should not.
+  TempDir dir;
+  auto file = dir.write("a.conf", "A = \"1\"\n");
+  FileLog log;
+  log.read(file, content_hash_of("A = \"1\"\n"));
+  auto later = std::filesystem::file_time_type::clock::now() + std::chrono::seconds(5);
+  std::filesystem::last_write_time(file, later);
+  EXPECT_TRUE(log.unchanged());
+  dir.write("a.conf", "A = \"2\"\n");
+  std::filesystem::last_write_time(file, later + std::chrono::seconds(5));
+  EXPECT_FALSE(log.unchanged());
+}
+
+TEST(FileLogTest, TheContentTheParseUsedIsWhatCounts) {
+  // Given a parse that used an older text than the file now holds (the round's cache), with
+  // the file's times unchanged since, we should see the change.
+  TempDir dir;
+  auto file = dir.write("a.conf", "A = \"2\"\n");
+  FileLog log;
+  log.read(file, content_hash_of("A = \"1\"\n"));
+  EXPECT_FALSE(log.unchanged());
+}
+
 TEST(FileLogTest, AFileAppearingWhereNoneWasIsAChange) {
   TempDir dir;
   FileLog log;
