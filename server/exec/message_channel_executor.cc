@@ -8,6 +8,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <unistd.h>
@@ -103,11 +104,14 @@ void MessageChannelExecutor::deliver(const Channel& channel, std::vector<TaskMes
 void MessageChannelExecutor::drain(Channel& channel) {
   std::vector<TaskMessage> messages;
   if (channel.stream.is_open()) {
+    // Bounded: something the task left running may still be writing, as fast as we read.
+    size_t budget = TaskMessageDecoder::k_default_limit;
     ssize_t n;
-    while ((n = ::read(channel.stream.native_handle(), channel.buffer.data(),
-                       channel.buffer.size())) > 0 ||
-           (n < 0 && errno == EINTR)) {
+    while (budget > 0 && ((n = ::read(channel.stream.native_handle(), channel.buffer.data(),
+                                      std::min(channel.buffer.size(), budget))) > 0 ||
+                          (n < 0 && errno == EINTR))) {
       if (n > 0) {
+        budget -= static_cast<size_t>(n);
         channel.decoder.feed(std::string_view(channel.buffer.data(), static_cast<size_t>(n)),
                              messages);
       }

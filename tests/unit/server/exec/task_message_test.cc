@@ -147,6 +147,22 @@ TEST_F(MessageChannelExecutorTest, MessagesArriveWhileTheTaskRunsAndAllBeforeIts
   EXPECT_EQ(m_messages.back(), "r-1.0-r0 do_t note n200");
 }
 
+TEST_F(MessageChannelExecutorTest, AWriterLeftBehindCannotHoldUpTheTasksEnd) {
+  // Given a task that leaves a pipeline writing to its channel without end, and exits, its end
+  // should still come, after at most the capped messages and the warning that the rest were
+  // dropped; once the channel is closed the writer dies of SIGPIPE.
+  auto task = plan("yes bbnote | tr '\\n' '\\0' > \"$LOGFIFO\" &\n"
+                   "echo $! > writer.pid\n");
+  ASSERT_TRUE(m_executor->start(1, task, [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  run_until_done();
+  ASSERT_TRUE(m_outcome);
+  EXPECT_EQ(m_outcome->status.exit_code, 0);
+  EXPECT_LE(m_messages.size(), TaskMessageDecoder::k_default_limit / 7 + 1);
+  int writer = std::atoi(testing::read_file(m_temp.path() / "work/writer.pid").c_str());
+  ASSERT_GT(writer, 0);
+  EXPECT_TRUE(testing::wait_until([writer] { return !testing::process_alive(writer); }));
+}
+
 TEST_F(MessageChannelExecutorTest, TheChannelFollowsTheTasksInheritedFds) {
   // Given a task inheriting two fds already (a jobserver's), its channel should be the next
   // fd, named by LOGFIFO, and the earlier fds should stay where they were.
