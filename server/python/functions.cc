@@ -147,7 +147,7 @@ void run_shell_function(DataStore& d, std::string_view name) {
 }
 
 common::Result<void> run_task_function(DataStore& d, std::string_view name) {
-  py::gil_scoped_acquire gil;
+  GilHold gil;
   try {
     call_python_function(d, name);
   } catch (py::error_already_set& error) {

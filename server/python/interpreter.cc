@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <mutex>
+#include <optional>
 #include <unistd.h>
 
 namespace bbrun::server::python {
@@ -76,6 +77,27 @@ MessageRoute& message_route() {
 
 } // namespace
 
+namespace {
+
+// A thread state acquired once and then released but not deleted: the GIL holds after it
+// reuse it. Destroyed when its thread exits, which deletes the state.
+struct ThreadStateKeeper {
+  py::gil_scoped_acquire acquire;
+  py::gil_scoped_release release;
+};
+
+} // namespace
+
+GilHold::KeepThreadState::KeepThreadState() {
+  Interpreter::instance();
+  thread_local std::optional<ThreadStateKeeper> keeper;
+  if (!keeper) {
+    keeper.emplace();
+  }
+}
+
+GilHold::GilHold() = default;
+
 Interpreter& Interpreter::instance() {
   // Deliberately never destroyed: see "never finalised" in the header.
   static Interpreter* const interpreter = new Interpreter();
@@ -104,6 +126,22 @@ py::object Interpreter::compiled(std::string_view source, const std::string& fil
   return code;
 }
 
+bool Interpreter::needs_defining(const std::string& key, std::string_view name) const {
+  auto found = m_defined.find(key);
+  if (found == m_defined.end()) {
+    return true;
+  }
+  PyObject* bound = PyDict_GetItemString(m_globals.ptr(), std::string(name).c_str());
+  return bound != found->second.ptr();
+}
+
+void Interpreter::mark_defined(std::string key, std::string_view name) {
+  PyObject* bound = PyDict_GetItemString(m_globals.ptr(), std::string(name).c_str());
+  if (bound != nullptr) {
+    m_defined[std::move(key)] = py::reinterpret_borrow<py::object>(bound);
+  }
+}
+
 MessageSink Interpreter::set_sink(MessageSink sink) {
   auto& route = message_route();
   std::lock_guard lock(route.mutex);
@@ -122,7 +160,7 @@ void Interpreter::message(std::string_view level, std::string_view text) {
 }
 
 pid_t Interpreter::fork_child(const std::function<int()>& child_main) {
-  py::gil_scoped_acquire gil;
+  GilHold gil;
   // Whatever Python buffered must not be written twice, by the parent and by the child.
   flush_python_streams();
   PyOS_BeforeFork();

@@ -33,6 +33,21 @@ namespace bbrun::server::python {
 /// "error" or "fatal". Called with the GIL held, from any thread that runs Python.
 using MessageSink = std::function<void(std::string_view level, std::string_view text)>;
 
+/// Holds the GIL for its lifetime, as pybind11::gil_scoped_acquire does, but keeps the calling
+/// thread's Python thread state from one hold to the next (until the thread exits): creating
+/// and deleting one for every `${@...}` a parse thread evaluates cost more than the evaluation.
+class GilHold {
+public:
+  GilHold();
+
+private:
+  struct KeepThreadState {
+    KeepThreadState();
+  };
+  KeepThreadState m_keep; ///< first: the state must exist before the GIL is taken with it
+  pybind11::gil_scoped_acquire m_acquire;
+};
+
 /// How a piece of source is compiled, as the `mode` of Python's compile().
 enum class CompileMode { eval, exec };
 
@@ -51,6 +66,13 @@ public:
   /// The globals every piece of metadata python runs in: builtins, `bb`, `os`, and each
   /// `def` function parsed so far (as BitBake's shared function context). GIL held.
   pybind11::dict& globals() { return m_globals; }
+
+  /// Whether the `def` of `name` keyed `key` (its file, line and text) has to be run into the
+  /// globals again: not while `name` is still bound to what that `def` made (`mark_defined`).
+  /// A class's functions are then run once, not once per recipe inheriting the class, and a
+  /// name another file redefined since is defined again. GIL held.
+  bool needs_defining(const std::string& key, std::string_view name) const;
+  void mark_defined(std::string key, std::string_view name);
 
   /// Send `bb.note` and friends to `sink` from now on, and return the one it replaces. The
   /// default writes BitBake's "NOTE: text" lines to stdout (a task's log in a task child).
@@ -71,6 +93,7 @@ private:
 
   pybind11::dict m_globals;
   std::unordered_map<std::string, pybind11::object> m_code; ///< guarded by the GIL
+  std::unordered_map<std::string, pybind11::object> m_defined; ///< key -> function; GIL
 };
 
 } // namespace bbrun::server::python

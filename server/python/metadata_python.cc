@@ -28,7 +28,7 @@ common::Result<std::string> MetadataPython::eval_inline(std::string_view code,
                                                         const metadata::DataStore& d,
                                                         std::string_view where) {
   Interpreter& interpreter = Interpreter::instance();
-  py::gil_scoped_acquire gil;
+  GilHold gil;
   try {
     // Compiled as the variable's name alone, so that the same expression in the same variable
     // is compiled once for all recipes; the error below still says where it was defined.
@@ -54,7 +54,7 @@ common::Result<void> MetadataPython::run_anonymous(std::string_view name, std::s
                                                    std::string_view where) {
   const metadata::Origin origin = d.origin(name);
   Interpreter::instance();
-  py::gil_scoped_acquire gil;
+  GilHold gil;
   try {
     call_python_body(d, name, body, origin.file.str(), origin.line);
   } catch (py::error_already_set& error) {
@@ -66,7 +66,11 @@ common::Result<void> MetadataPython::run_anonymous(std::string_view name, std::s
 common::Result<void> MetadataPython::define_function(std::string_view name, std::string_view body,
                                                      std::string_view file, unsigned line) {
   Interpreter& interpreter = Interpreter::instance();
-  py::gil_scoped_acquire gil;
+  GilHold gil;
+  std::string key = std::string(file) + '\n' + std::to_string(line) + '\n' + std::string(body);
+  if (!interpreter.needs_defining(key, name)) {
+    return {};
+  }
   try {
     py::object code = interpreter.compiled(body, std::string(file), line, CompileMode::exec);
     py::object defined = py::reinterpret_steal<py::object>(
@@ -74,6 +78,7 @@ common::Result<void> MetadataPython::define_function(std::string_view name, std:
     if (!defined) {
       throw py::error_already_set();
     }
+    interpreter.mark_defined(std::move(key), name);
   } catch (py::error_already_set& error) {
     return common::fail(python_error("cannot define " + std::string(name), error,
                                      std::string(file) + ":" + std::to_string(line)));
