@@ -59,7 +59,7 @@ struct Configuration {
   std::vector<std::filesystem::path> dangling_appends; ///< appends matching no recipe
   std::vector<LayerCollection> collections;            ///< in BBFILE_COLLECTIONS order
   std::shared_ptr<ParseCache> cache;                   ///< parsed classes and includes
-  std::shared_ptr<const FileLog> files; ///< what loading it read and looked for
+  std::shared_ptr<const FileLog> files;                ///< what loading it read and looked for
 
   /// Return the .bbappend files for `recipe`, in the order they apply.
   const std::vector<std::filesystem::path>& appends_for(const std::filesystem::path& recipe) const;

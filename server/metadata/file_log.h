@@ -23,7 +23,7 @@ struct FileState {
   int64_t size = 0;
   int64_t mtime_ns = 0;
   int64_t ctime_ns = 0;
-  int64_t seen_ns = 0; ///< when this was observed (CLOCK_REALTIME)
+  int64_t seen_ns = 0;     ///< when this was observed (CLOCK_REALTIME)
   size_t content_hash = 0; ///< content_hash_of the text the parse used
 };
 

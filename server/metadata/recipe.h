@@ -34,7 +34,7 @@ struct Recipe {
   std::string pn;
   RecipeData data;
   std::vector<std::filesystem::path> appends; ///< the .bbappend files applied, in order
-  std::shared_ptr<const FileLog> files; ///< what parsing it read and looked for
+  std::shared_ptr<const FileLog> files;       ///< what parsing it read and looked for
   ProvidedNames names;
 };
 

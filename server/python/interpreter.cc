@@ -119,9 +119,9 @@ py::object Interpreter::compiled(std::string_view source, const std::string& fil
   // Blank lines in front put every line of `source` at its line number in the file.
   std::string padded(first_line > 1 ? first_line - 1 : 0, '\n');
   padded.append(source);
-  py::object code = py::module_::import("builtins")
-                        .attr("compile")(padded, filename,
-                                         mode == CompileMode::eval ? "eval" : "exec");
+  py::object code =
+      py::module_::import("builtins")
+          .attr("compile")(padded, filename, mode == CompileMode::eval ? "eval" : "exec");
   m_code.emplace(std::move(key), code);
   return code;
 }
@@ -183,8 +183,8 @@ std::string Interpreter::describe(py::error_already_set& error) {
   }
   // A syntax error found by compile() has no traceback.
   py::object trace = error.trace() ? py::reinterpret_borrow<py::object>(error.trace()) : py::none();
-  py::object lines = py::module_::import("traceback")
-                         .attr("format_exception")(error.type(), error.value(), trace);
+  py::object lines =
+      py::module_::import("traceback").attr("format_exception")(error.type(), error.value(), trace);
   std::string text = py::str("").attr("join")(lines).cast<std::string>();
   while (!text.empty() && text.back() == '\n') {
     text.pop_back();

@@ -92,7 +92,7 @@ private:
   Interpreter();
 
   pybind11::dict m_globals;
-  std::unordered_map<std::string, pybind11::object> m_code; ///< guarded by the GIL
+  std::unordered_map<std::string, pybind11::object> m_code;    ///< guarded by the GIL
   std::unordered_map<std::string, pybind11::object> m_defined; ///< key -> function; GIL
 };
 

@@ -50,8 +50,7 @@ common::Result<std::string> MetadataPython::eval_inline(std::string_view code,
 }
 
 common::Result<void> MetadataPython::run_anonymous(std::string_view name, std::string_view body,
-                                                   metadata::DataStore& d,
-                                                   std::string_view where) {
+                                                   metadata::DataStore& d, std::string_view where) {
   const metadata::Origin origin = d.origin(name);
   Interpreter::instance();
   GilHold gil;

@@ -224,8 +224,9 @@ std::string StampDb::task_key(std::string_view recipe, std::string_view task) {
 std::unordered_map<std::string, StampDb::Stamp> StampDb::stamps() {
   std::unordered_map<std::string, Stamp> result;
   sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(m_db, "SELECT recipe, task, signature, seq, complete, duration FROM stamps",
-                         -1, &stmt, nullptr) == SQLITE_OK) {
+  if (sqlite3_prepare_v2(m_db,
+                         "SELECT recipe, task, signature, seq, complete, duration FROM stamps", -1,
+                         &stmt, nullptr) == SQLITE_OK) {
     while (sqlite3_step(stmt) == SQLITE_ROW) {
       result[task_key(column_text(stmt, 0), column_text(stmt, 1))] =
           Stamp{std::string(column_text(stmt, 2)), sqlite3_column_int64(stmt, 3),

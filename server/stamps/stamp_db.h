@@ -88,7 +88,7 @@ private:
   sqlite3_stmt* m_inputs = nullptr;
   sqlite3_stmt* m_upsert = nullptr;
   sqlite3_stmt* m_incomplete = nullptr;
-  int64_t m_last_seq = 0; ///< the highest seq recorded
+  int64_t m_last_seq = 0;  ///< the highest seq recorded
   bool m_in_batch = false; ///< a transaction of `record`s is open
 };
 

@@ -115,8 +115,9 @@ TEST_F(TaskGraphTest, DependsNobodyProvidesIsAnErrorEvenWithoutDeptask) {
   auto graph = build_task_graph(*m_recipes, {{"top", "install"}});
   ASSERT_FALSE(graph);
   EXPECT_EQ(graph.error().message, "Nothing PROVIDES 'misspelt' (wanted by DEPENDS of middle)");
-  EXPECT_TRUE(build_task_graph(*m_recipes, {{"middle", "install"}}).error().message.find(
-                  "misspelt") != std::string::npos);
+  EXPECT_TRUE(
+      build_task_graph(*m_recipes, {{"middle", "install"}}).error().message.find("misspelt") !=
+      std::string::npos);
 }
 
 } // namespace
