@@ -4,6 +4,7 @@
 #include "server/exec/launcher_executor.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/unit/server/exec/launcher_fixture.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -35,55 +36,25 @@ TEST(FrameDecoderTest, RefusesGarbage) {
   EXPECT_FALSE(decoder.feed(frame, messages));
 }
 
-class LauncherExecutorTest : public ::testing::Test {
-protected:
-  void SetUp() override {
-    auto launcher = start_launcher();
-    ASSERT_TRUE(launcher) << launcher.error().message;
-    m_launcher_pid = launcher->pid;
-    m_executor = std::make_unique<LauncherExecutor>(m_io, std::move(*launcher));
-  }
-  TaskPlan plan(const std::string& body) {
-    TaskPlan plan;
-    plan.recipe = "r";
-    plan.task = "do_t";
-    plan.log_dir = m_temp.path() / "temp";
-    plan.dirs = {m_temp.path() / "work"};
-    plan.script = "#!/bin/sh\n" + body + "\n";
-    plan.environment = {"PATH=/usr/bin:/bin"};
-    return plan;
-  }
-  // Run the event loop until `outcome` is set or 10 s pass.
-  void run_until_done() {
-    for (int i = 0; i < 1000 && !m_outcome; ++i) {
-      m_io.run_for(std::chrono::milliseconds(10));
-    }
-  }
-
-  testing::TempDir m_temp;
-  boost::asio::io_context m_io;
-  pid_t m_launcher_pid = 0;
-  std::unique_ptr<LauncherExecutor> m_executor;
-  std::optional<TaskOutcome> m_outcome;
-};
+class LauncherExecutorTest : public LauncherFixture {};
 
 TEST_F(LauncherExecutorTest, RunsATaskAndReportsItsExit) {
   // Given a task that writes a file and exits 3, we should see the file, its log, and exit 3.
-  ASSERT_TRUE(m_executor->start(1, plan("echo hi > out.txt; echo logged; exit 3"),
+  ASSERT_TRUE(m_launcher->start(1, plan("echo hi > out.txt; echo logged; exit 3"),
                                 [this](TaskOutcome outcome) { m_outcome = outcome; }));
   run_until_done();
   ASSERT_TRUE(m_outcome);
   EXPECT_EQ(m_outcome->status.exit_code, 3);
   EXPECT_EQ(testing::read_file(m_temp.path() / "work/out.txt"), "hi\n");
   EXPECT_EQ(testing::read_file(m_outcome->log), "logged\n");
-  EXPECT_EQ(m_executor->running(), 0u);
+  EXPECT_EQ(m_launcher->running(), 0u);
 }
 
 TEST_F(LauncherExecutorTest, SignalReachesTheTaskEvenBeforeItsPidIsKnown) {
   // Given a long task signalled right after it was requested, it should die of that signal.
   ASSERT_TRUE(
-      m_executor->start(1, plan("sleep 30"), [this](TaskOutcome outcome) { m_outcome = outcome; }));
-  m_executor->signal_all(SIGTERM);
+      m_launcher->start(1, plan("sleep 30"), [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  m_launcher->signal_all(SIGTERM);
   run_until_done();
   ASSERT_TRUE(m_outcome);
   EXPECT_EQ(m_outcome->status.signal, SIGTERM);
@@ -91,14 +62,14 @@ TEST_F(LauncherExecutorTest, SignalReachesTheTaskEvenBeforeItsPidIsKnown) {
 
 TEST_F(LauncherExecutorTest, LauncherAndItsTasksEndWithTheExecutor) {
   // Given a running task, destroying the executor should end the launcher and kill the task.
-  ASSERT_TRUE(m_executor->start(1, plan("echo $$ > task.pid; sleep 30"),
+  ASSERT_TRUE(m_launcher->start(1, plan("echo $$ > task.pid; sleep 30"),
                                 [this](TaskOutcome outcome) { m_outcome = outcome; }));
   ASSERT_TRUE(testing::wait_until([&] {
     m_io.run_for(std::chrono::milliseconds(5));
     return !testing::read_file(m_temp.path() / "work/task.pid").empty();
   }));
   int task = std::atoi(testing::read_file(m_temp.path() / "work/task.pid").c_str());
-  m_executor.reset();
+  m_launcher.reset();
   EXPECT_FALSE(testing::process_alive(m_launcher_pid));
   EXPECT_TRUE(testing::wait_until([task] { return !testing::process_alive(task); }));
 }
@@ -111,7 +82,7 @@ TEST_F(LauncherExecutorTest, TaskInheritsFdsAtFixedNumbersAndNothingElse) {
   ASSERT_TRUE(pipe);
   auto task = plan("echo hi >&4; ls /proc/self/fd > fds.txt");
   task.inherited_fds = {pipe->read.get(), pipe->write.get()};
-  ASSERT_TRUE(m_executor->start(1, task, [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  ASSERT_TRUE(m_launcher->start(1, task, [this](TaskOutcome outcome) { m_outcome = outcome; }));
   run_until_done();
   ASSERT_TRUE(m_outcome);
   EXPECT_EQ(m_outcome->status.exit_code, 0);

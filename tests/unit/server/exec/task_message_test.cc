@@ -6,6 +6,7 @@
 #include "server/exec/task_message.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/unit/server/exec/launcher_fixture.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -87,12 +88,10 @@ TEST(TaskMessageDecoderTest, AFloodIsCutAtTheLimitWithOneWarning) {
   EXPECT_THAT(out[9].text, HasSubstr("only in its log"));
 }
 
-class MessageChannelExecutorTest : public ::testing::Test {
+class MessageChannelExecutorTest : public LauncherFixture {
 protected:
   void SetUp() override {
-    auto launcher = start_launcher();
-    ASSERT_TRUE(launcher) << launcher.error().message;
-    m_launcher = std::make_unique<LauncherExecutor>(m_io, std::move(*launcher));
+    LauncherFixture::SetUp();
     m_executor = std::make_unique<MessageChannelExecutor>(
         m_io, *m_launcher, [this](const MessageOrigin& origin, const TaskMessage& message) {
           EXPECT_FALSE(m_outcome) << "a message after the task's end: " << message.text;
@@ -100,29 +99,9 @@ protected:
                                message.text);
         });
   }
-  TaskPlan plan(const std::string& body) {
-    TaskPlan plan;
-    plan.recipe = "r";
-    plan.pf = "r-1.0-r0";
-    plan.task = "do_t";
-    plan.log_dir = m_temp.path() / "temp";
-    plan.dirs = {m_temp.path() / "work"};
-    plan.script = "#!/bin/sh\n" + body + "\n";
-    plan.environment = {"PATH=/usr/bin:/bin"};
-    return plan;
-  }
-  void run_until_done() {
-    for (int i = 0; i < 1000 && !m_outcome; ++i) {
-      m_io.run_for(std::chrono::milliseconds(10));
-    }
-  }
 
-  testing::TempDir m_temp;
-  boost::asio::io_context m_io;
-  std::unique_ptr<LauncherExecutor> m_launcher;
   std::unique_ptr<MessageChannelExecutor> m_executor;
   std::vector<std::string> m_messages;
-  std::optional<TaskOutcome> m_outcome;
 };
 
 TEST_F(MessageChannelExecutorTest, MessagesArriveWhileTheTaskRunsAndAllBeforeItsEnd) {

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// A real task launcher for executor tests, and shell task plans in a temporary directory.
+#pragma once
+
+#include "server/exec/launcher.h"
+#include "server/exec/launcher_executor.h"
+#include "tests/testing/temp_dir.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace bbrun::server::exec {
+
+class LauncherFixture : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto launcher = start_launcher();
+    ASSERT_TRUE(launcher) << launcher.error().message;
+    m_launcher_pid = launcher->pid;
+    m_launcher = std::make_unique<LauncherExecutor>(m_io, std::move(*launcher));
+  }
+  /// A shell task of recipe r (PF r-1.0-r0) that runs `body` in `work/`, logging in `temp/`.
+  TaskPlan plan(const std::string& body) {
+    TaskPlan plan;
+    plan.recipe = "r";
+    plan.pf = "r-1.0-r0";
+    plan.task = "do_t";
+    plan.log_dir = m_temp.path() / "temp";
+    plan.dirs = {m_temp.path() / "work"};
+    plan.script = "#!/bin/sh\n" + body + "\n";
+    plan.environment = {"PATH=/usr/bin:/bin"};
+    return plan;
+  }
+  /// Run the event loop until `m_outcome` is set or 10 s pass.
+  void run_until_done() {
+    for (int i = 0; i < 1000 && !m_outcome; ++i) {
+      m_io.run_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  testing::TempDir m_temp;
+  boost::asio::io_context m_io;
+  pid_t m_launcher_pid = 0;
+  std::unique_ptr<LauncherExecutor> m_launcher;
+  std::optional<TaskOutcome> m_outcome;
+};
+
+} // namespace bbrun::server::exec
