@@ -117,10 +117,10 @@ common::Result<BuildPlan> plan_build(MetadataCache& metadata, PlanCache& cache,
   double parse_ms = (common::protocol::monotonic_seconds() - started) * 1000;
   const auto& config = *(*parsed)->config.data;
   if (cache.parsed != *parsed) {
-    cache = {*parsed,
-             {},
-             std::make_shared<runqueue::RecipeIndex>((*parsed)->recipes, (*parsed)->config),
-             {}};
+    cache.parsed = *parsed;
+    cache.targets.clear();
+    cache.recipes = std::make_shared<runqueue::RecipeIndex>((*parsed)->recipes, (*parsed)->config);
+    cache.graph.reset();
   }
   for (const auto& note : cache.recipes->notes()) {
     send_log_message(events, "note", note);
@@ -128,7 +128,7 @@ common::Result<BuildPlan> plan_build(MetadataCache& metadata, PlanCache& cache,
   auto targets = targets_with_tasks(request, config);
   if (!cache.graph || cache.targets != targets) {
     cache.graph.reset();
-    auto graph = runqueue::build_task_graph(*cache.recipes, targets);
+    auto graph = runqueue::build_task_graph(*cache.recipes, targets, &cache.links);
     if (!graph) {
       return common::fail(graph.error());
     }

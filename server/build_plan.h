@@ -59,6 +59,7 @@ struct PlanCache {
   std::vector<runqueue::TargetRequest> targets;
   std::shared_ptr<const runqueue::RecipeIndex> recipes; ///< of `parsed`
   std::optional<runqueue::TaskGraph> graph;             ///< of `recipes` and `targets`
+  runqueue::TaskLinksCache links; ///< of every recipe graphs were built of, while it lives
 };
 
 /// Parse the metadata (progress and every parse error as events on `events`), resolve

@@ -356,6 +356,9 @@ void Cooker::start_dry_run(UiSession& session, BuildRequest request) {
 }
 
 void Cooker::finish_build(bool success, const runqueue::BuildSummary& summary) {
+  // The runqueue has committed its stamps and touches them no more: close the database before
+  // the client hears the build is over, so that what it does next sees every stamp on disk.
+  m_build->stamps.reset();
   send_build_completed(m_build->events, success, summary);
   ++m_builds_served;
   // Destroy after this call returns: we may be inside the runqueue's own callback.

@@ -31,8 +31,14 @@ void LineWriter::write(std::string line) {
 }
 
 void LineWriter::write_front() {
+  // Lines queued while a write was under way go out together, in one system call.
+  m_sending.clear();
+  for (auto& line : m_queue) {
+    m_sending += line;
+  }
+  m_queue.clear();
   m_writing = true;
-  boost::asio::async_write(m_pipe, boost::asio::buffer(m_queue.front()),
+  boost::asio::async_write(m_pipe, boost::asio::buffer(m_sending),
                            [this, alive = m_alive](const boost::system::error_code& ec, size_t) {
                              // Destroyed, or closed (which emptied the queue): whether the
                              // write was aborted or had completed, there is nothing to do.
@@ -44,8 +50,7 @@ void LineWriter::write_front() {
                                fail(ec.message());
                                return;
                              }
-                             m_queued_bytes -= m_queue.front().size();
-                             m_queue.pop_front();
+                             m_queued_bytes -= m_sending.size();
                              if (!m_queue.empty()) {
                                write_front();
                              }
@@ -65,6 +70,7 @@ void LineWriter::fail(const std::string& why) {
 
 void LineWriter::close() {
   m_queue.clear();
+  m_sending.clear();
   m_queued_bytes = 0;
   boost::system::error_code ignored;
   m_pipe.close(ignored);

@@ -42,8 +42,9 @@ private:
   boost::asio::posix::stream_descriptor m_pipe;
   FailureHandler m_on_failure;
   size_t m_limit;
-  std::deque<std::string> m_queue;
-  size_t m_queued_bytes = 0;
+  std::deque<std::string> m_queue; ///< not yet being written
+  std::string m_sending;           ///< being written
+  size_t m_queued_bytes = 0;       ///< in both
   bool m_writing = false;
   bool m_failed = false;
   // A write that completed before a close or the destruction still has its handler queued:

@@ -91,9 +91,10 @@ bool still_valid(const metadata::Recipe& recipe, const metadata::Configuration& 
 
 // still_valid for each of `recipes`: a stat per file they used, spread over the cores.
 std::vector<char> check_still_valid(const std::vector<metadata::Recipe>& recipes,
-                                    const metadata::Configuration& config) {
+                                    const metadata::Configuration& config,
+                                    metadata::SettledContents& settled) {
   constexpr size_t k_checks_per_thread = 128;
-  metadata::FileStatCache stats;
+  metadata::FileStatCache stats(&settled);
   std::vector<char> valid(recipes.size());
   parallel_for(recipes.size(), k_checks_per_thread,
                [&](size_t i) { valid[i] = still_valid(recipes[i], config, stats); });
@@ -107,8 +108,9 @@ void send_log_message(EventSink& events, std::string_view level, std::string_vie
       protocol::make_event(protocol::event::log_message, {{"level", level}, {"message", message}}));
 }
 
-std::optional<metadata::Configuration> MetadataCache::unchanged_configuration() const {
-  if (!m_last || !m_last->config.files || !m_last->config.files->unchanged()) {
+std::optional<metadata::Configuration> MetadataCache::unchanged_configuration() {
+  metadata::FileStatCache stats(&m_settled);
+  if (!m_last || !m_last->config.files || !m_last->config.files->unchanged(&stats)) {
     return std::nullopt;
   }
   metadata::Configuration config = m_last->config;
@@ -132,7 +134,7 @@ std::vector<metadata::Recipe> MetadataCache::saved_recipes(const metadata::Confi
     m_store = std::move(*store);
   }
   auto recipes = m_store->load(config);
-  auto valid = check_still_valid(recipes, config);
+  auto valid = check_still_valid(recipes, config, m_settled);
   std::vector<metadata::Recipe> holding;
   for (size_t i = 0; i < recipes.size(); ++i) {
     if (valid[i] != 0) {
@@ -173,7 +175,7 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
     config_unchanged = true;
     parsed->config = std::move(*config);
     const auto& recipes = m_last->recipes;
-    auto valid = check_still_valid(recipes, parsed->config);
+    auto valid = check_still_valid(recipes, parsed->config, m_settled);
     for (size_t i = 0; i < recipes.size(); ++i) {
       if (valid[i] != 0) {
         previous[recipes[i].file.native()] = &recipes[i];

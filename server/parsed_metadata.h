@@ -6,6 +6,7 @@
 #include "common/result.h"
 #include "server/event_sink.h"
 #include "server/metadata/configuration.h"
+#include "server/metadata/file_log.h"
 #include "server/metadata/recipe.h"
 #include "server/parse_store.h"
 
@@ -44,7 +45,7 @@ public:
 private:
   /// The last result's configuration, with its recipe files found again, if none of its files
   /// changed.
-  std::optional<metadata::Configuration> unchanged_configuration() const;
+  std::optional<metadata::Configuration> unchanged_configuration();
   /// The recipes saved by an earlier server that still hold for `config`.
   std::vector<metadata::Recipe> saved_recipes(const metadata::Configuration& config);
   void save(const ParsedMetadata& parsed, const std::vector<std::filesystem::path>& fresh);
@@ -52,6 +53,7 @@ private:
   metadata::LoadOptions m_options;
   std::optional<ParseStore> m_store;
   std::shared_ptr<const ParsedMetadata> m_last;
+  metadata::SettledContents m_settled; ///< spares reading files again in later checks
 };
 
 /// Send one LogMessage event of `level` ("note", "warning", "error", ...).

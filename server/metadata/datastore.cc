@@ -300,8 +300,13 @@ std::vector<std::string> DataStore::keys() const {
   return {names.begin(), names.end()};
 }
 
+const VarEntry* DataStore::find(std::string_view name) const {
+  auto symbol = Symbol::find(name);
+  return symbol ? find(*symbol) : nullptr;
+}
+
 std::optional<std::string> DataStore::get_var_raw(std::string_view name) const {
-  const VarEntry* entry = find(Symbol(name));
+  const VarEntry* entry = find(name);
   if (entry == nullptr || !entry->content) {
     return std::nullopt;
   }
@@ -310,11 +315,12 @@ std::optional<std::string> DataStore::get_var_raw(std::string_view name) const {
 
 std::optional<std::string> DataStore::get_flag_raw(std::string_view name,
                                                    std::string_view flag) const {
-  const VarEntry* entry = find(Symbol(name));
-  if (entry == nullptr) {
+  const VarEntry* entry = find(name);
+  auto flag_symbol = Symbol::find(flag);
+  if (entry == nullptr || !flag_symbol) {
     return std::nullopt;
   }
-  const std::string* value = entry->flag(Symbol(flag));
+  const std::string* value = entry->flag(*flag_symbol);
   return value ? std::optional<std::string>(*value) : std::nullopt;
 }
 
@@ -328,7 +334,7 @@ std::optional<std::string> DataStore::get_flag_unexpanded(std::string_view name,
 
 std::vector<std::pair<std::string, std::string>> DataStore::flags(std::string_view name) const {
   std::vector<std::pair<std::string, std::string>> out;
-  const VarEntry* entry = find(Symbol(name));
+  const VarEntry* entry = find(name);
   if (entry == nullptr) {
     return out;
   }
@@ -400,7 +406,7 @@ bool DataStore::is_python_function(std::string_view name) const {
 }
 
 Origin DataStore::origin(std::string_view name) const {
-  const VarEntry* entry = find(Symbol(name));
+  const VarEntry* entry = find(name);
   return entry ? entry->origin : Origin{};
 }
 

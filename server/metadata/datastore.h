@@ -168,6 +168,8 @@ private:
   };
 
   const VarEntry* find(Symbol name) const;
+  /// As find(Symbol), for a name that may never have been interned (then nothing defines it).
+  const VarEntry* find(std::string_view name) const;
   VarEntry& writable(Symbol name);
   void changed() { ++m_generation; }
   void register_variant(std::string_view name);

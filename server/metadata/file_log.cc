@@ -20,7 +20,7 @@ int64_t nanoseconds(const struct timespec& t) {
   return int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
 }
 
-size_t content_hash(const std::string& path) {
+size_t hash_file_content(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return content_hash_of(content);
@@ -51,6 +51,11 @@ bool same_file(const FileState& then, const FileState& now) {
          then.mtime_ns == now.mtime_ns && then.ctime_ns == now.ctime_ns;
 }
 
+// Whether a later edit of the file would show in its times.
+bool settled(const FileState& state) {
+  return state.mtime_ns + k_racy_window_ns < state.seen_ns;
+}
+
 } // namespace
 
 size_t content_hash_of(std::string_view text) {
@@ -74,7 +79,7 @@ void FileLog::read(const std::filesystem::path& path, size_t content_hash) {
 }
 
 void FileLog::read(const std::filesystem::path& path) {
-  read(path, content_hash(path.string()));
+  read(path, hash_file_content(path.string()));
 }
 
 FileState FileStatCache::current(const std::string& path, bool read) {
@@ -90,16 +95,57 @@ FileState FileStatCache::current(const std::string& path, bool read) {
   return state;
 }
 
+std::optional<size_t> SettledContents::find(const std::string& path, const FileState& now) const {
+  std::lock_guard lock(m_mutex);
+  auto found = m_files.find(path);
+  if (found == m_files.end() || !same_file(found->second, now)) {
+    return std::nullopt;
+  }
+  return found->second.content_hash;
+}
+
+void SettledContents::remember(const std::string& path, const FileState& now, size_t hash) {
+  std::lock_guard lock(m_mutex);
+  if (settled(now)) {
+    m_files[path] = now;
+    m_files[path].content_hash = hash;
+  } else {
+    m_files.erase(path);
+  }
+}
+
+size_t FileStatCache::content_hash(const std::string& path, const FileState& now) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (auto found = m_hashes.find(path); found != m_hashes.end()) {
+      return found->second;
+    }
+  }
+  std::optional<size_t> hash = m_settled != nullptr ? m_settled->find(path, now) : std::nullopt;
+  if (!hash) {
+    hash = hash_file_content(path);
+    if (m_settled != nullptr) {
+      m_settled->remember(path, now, *hash);
+    }
+  }
+  std::lock_guard lock(m_mutex);
+  m_hashes.emplace(path, *hash);
+  return *hash;
+}
+
 bool FileLog::unchanged(FileStatCache* stats) const {
+  FileStatCache own;
+  if (stats == nullptr) {
+    stats = &own;
+  }
   for (const auto& [path, then] : m_states) {
-    FileState now =
-        stats != nullptr ? stats->current(path, then.read) : current_state(path, then.read);
+    FileState now = stats->current(path, then.read);
     bool same = same_file(then, now);
     if (!same && !(then.read && now.exists && now.size == then.size)) {
       return false;
     }
-    bool racy = then.read && then.mtime_ns + k_racy_window_ns >= then.seen_ns;
-    if ((!same || racy) && content_hash(path) != then.content_hash) {
+    bool racy = then.read && !settled(then);
+    if ((!same || racy) && stats->content_hash(path, now) != then.content_hash) {
       return false;
     }
   }

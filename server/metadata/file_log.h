@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -30,20 +31,40 @@ struct FileState {
 /// The hash FileLog keeps of a file's content.
 size_t content_hash_of(std::string_view text);
 
-/// What paths look like now, each stat'ed once however many logs ask: recipes share their
-/// classes and includes, so checking a thousand logs costs a thousand stats, not ten thousand.
-/// For one round of checks (files may change between rounds); thread-safe.
-class FileStatCache {
+/// Content hashes of files read while their times had settled (modified longer ago than a
+/// timestamp's resolution): while such a file's stat stays the same, its content has too, so
+/// it need not be read again. Kept across rounds of checks, by the cooker; thread-safe.
+class SettledContents {
 public:
-  FileState current(const std::string& path, bool read);
+  /// The content hash of `path` if it was read while it looked exactly as `now`.
+  std::optional<size_t> find(const std::string& path, const FileState& now) const;
+  /// `path`, looking as `now`, has content hashing to `hash`; kept only if `now` is settled.
+  void remember(const std::string& path, const FileState& now, size_t hash);
 
 private:
-  std::mutex m_mutex;
-  std::unordered_map<std::string, FileState> m_states[2]; ///< by `read`
+  mutable std::mutex m_mutex;
+  std::unordered_map<std::string, FileState> m_files;
 };
 
-/// The paths one parse looked at: files it read and paths it only checked for existence (an
-/// include that was not there, a class found further along BBPATH). Used by one thread.
+/// What paths look like now, each stat'ed once however many logs ask: recipes share their
+/// classes and includes, so checking a thousand logs costs a thousand stats, not ten thousand.
+/// A file whose content must be compared is read once too, or not at all when `settled`
+/// knows it. For one round of checks (files may change between rounds); thread-safe.
+class FileStatCache {
+public:
+  explicit FileStatCache(SettledContents* settled = nullptr) : m_settled(settled) {}
+
+  FileState current(const std::string& path, bool read);
+  /// The hash of `path`'s content, which looked as `now` (from current) this round.
+  size_t content_hash(const std::string& path, const FileState& now);
+
+private:
+  SettledContents* m_settled;
+  std::mutex m_mutex;
+  std::unordered_map<std::string, FileState> m_states[2]; ///< by `read`
+  std::unordered_map<std::string, size_t> m_hashes;
+};
+
 class FileLog {
 public:
   /// The parse checked whether `path` is a regular file; returns whether it is.

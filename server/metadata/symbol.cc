@@ -29,9 +29,12 @@ std::array<Shard, k_shard_count>& shards() {
   return *table;
 }
 
+Shard& shard_of(std::string_view text) {
+  return shards()[TextHash{}(text) % k_shard_count];
+}
+
 const std::string* intern(std::string_view text) {
-  const std::size_t h = TextHash{}(text);
-  Shard& shard = shards()[h % k_shard_count];
+  Shard& shard = shard_of(text);
   std::lock_guard lock(shard.mutex);
   auto it = shard.names.find(text);
   if (it == shard.names.end()) {
@@ -48,5 +51,12 @@ Symbol::Symbol() {
 }
 
 Symbol::Symbol(std::string_view text) : m_text(intern(text)) {}
+
+std::optional<Symbol> Symbol::find(std::string_view text) {
+  Shard& shard = shard_of(text);
+  std::lock_guard lock(shard.mutex);
+  auto it = shard.names.find(text);
+  return it == shard.names.end() ? std::nullopt : std::optional<Symbol>(Symbol(&*it));
+}
 
 } // namespace bbrun::server::metadata

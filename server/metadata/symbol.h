@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ public:
   /// Intern `text`. Thread-safe; may be called from any thread at any time.
   explicit Symbol(std::string_view text);
 
+  /// The symbol of `text` if it was ever interned, without interning it: a lookup by a name
+  /// nothing defined (every word of a shell body, say) need not grow the table.
+  static std::optional<Symbol> find(std::string_view text);
+
   /// Return the interned text; valid for the life of the process.
   const std::string& str() const { return *m_text; }
   std::string_view view() const { return *m_text; }
@@ -33,6 +38,8 @@ public:
   std::size_t hash() const { return std::hash<const void*>{}(m_text); }
 
 private:
+  explicit Symbol(const std::string* text) : m_text(text) {}
+
   const std::string* m_text;
 };
 

@@ -193,7 +193,7 @@ std::vector<std::string> reasons_for(const TaskGraph& graph, const RecipeIndex& 
     out.push_back("its signature changed (the previous inputs were not recorded)");
     return out;
   }
-  auto changes = describe_changes(*before, {decision.inputs, decision.dep_signatures}, rerunning);
+  auto changes = describe_changes(*before, {*decision.inputs, decision.dep_signatures}, rerunning);
   if (changes.empty()) {
     changes.push_back("its signature changed");
   }

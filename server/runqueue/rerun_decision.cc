@@ -70,9 +70,9 @@ TaskFacts facts_of(const metadata::DataStore& data, std::string_view task,
 // where the recipe is unchanged. Recipes are independent of each other, so the others are
 // scanned on all cores, one scanner per recipe so that its tasks share the work on common
 // variables.
-std::vector<std::string> scan_tasks(const TaskGraph& graph, const RecipeIndex& recipes,
-                                    const stamps::SignatureSettings& settings,
-                                    TaskFactsCache& cache, std::vector<TaskDecision>& decisions) {
+std::vector<TaskFacts*> scan_tasks(const TaskGraph& graph, const RecipeIndex& recipes,
+                                   const stamps::SignatureSettings& settings, TaskFactsCache& cache,
+                                   std::vector<TaskDecision>& decisions) {
   std::vector<std::vector<TaskIndex>> by_recipe(recipes.size());
   for (TaskIndex index = 0; index < graph.nodes.size(); ++index) {
     by_recipe[graph.nodes[index].recipe].push_back(index);
@@ -81,9 +81,9 @@ std::vector<std::string> scan_tasks(const TaskGraph& graph, const RecipeIndex& r
   cache.forget_dead();
   std::vector<RecipeFacts*> known;
   for (const auto& tasks : by_recipe) {
-    known.push_back(&cache.facts_of(recipes[graph.nodes[tasks.front()].recipe].data));
+    known.push_back(&cache.of(recipes[graph.nodes[tasks.front()].recipe].data));
   }
-  std::vector<std::string> hashes(graph.nodes.size());
+  std::vector<TaskFacts*> facts_of_task(graph.nodes.size());
   constexpr size_t k_recipes_per_thread = 32;
   parallel_for(by_recipe.size(), k_recipes_per_thread, [&](size_t group) {
     const auto& data = *recipes[graph.nodes[by_recipe[group].front()].recipe].data;
@@ -97,31 +97,37 @@ std::vector<std::string> scan_tasks(const TaskGraph& graph, const RecipeIndex& r
         }
         found = known[group]->emplace(task, facts_of(data, task, *scanner)).first;
       }
-      const TaskFacts& facts = found->second;
+      TaskFacts& facts = found->second;
       decisions[index].noexec = facts.noexec;
       decisions[index].nostamp = facts.nostamp;
       decisions[index].sstate_outputs = facts.sstate_outputs;
-      hashes[index] = facts.inputs_hash;
+      decisions[index].inputs_hash = facts.inputs_hash;
+      facts_of_task[index] = &facts;
     }
   });
-  return hashes;
+  return facts_of_task;
 }
 
-// The inputs of the tasks that run, to record with their stamps and to explain.
+// The inputs of the tasks that run, to record with their stamps and to explain: from their
+// facts, worked out there the first time.
 void collect_inputs(const TaskGraph& graph, const RecipeIndex& recipes,
-                    const stamps::SignatureSettings& settings,
+                    const stamps::SignatureSettings& settings, const std::vector<TaskFacts*>& facts,
                     std::vector<TaskDecision>& decisions) {
   std::vector<std::unique_ptr<stamps::TaskInputScanner>> scanners(recipes.size());
   for (TaskIndex index : graph.order) {
     if (!decisions[index].runs()) {
       continue;
     }
-    const auto& node = graph.nodes[index];
-    auto& scanner = scanners[node.recipe];
-    if (!scanner) {
-      scanner = std::make_unique<stamps::TaskInputScanner>(*recipes[node.recipe].data, settings);
+    auto& inputs = facts[index]->inputs;
+    if (!inputs) {
+      const auto& node = graph.nodes[index];
+      auto& scanner = scanners[node.recipe];
+      if (!scanner) {
+        scanner = std::make_unique<stamps::TaskInputScanner>(*recipes[node.recipe].data, settings);
+      }
+      inputs = std::make_shared<const stamps::TaskInputs>(scanner->inputs_of(node.task));
     }
-    decisions[index].inputs = scanner->inputs_of(node.task);
+    decisions[index].inputs = inputs;
   }
 }
 
@@ -134,7 +140,7 @@ std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeInde
                                         const UnihashLookup& unihashes, TaskFactsCache* facts) {
   std::vector<TaskDecision> decisions(graph.nodes.size());
   TaskFactsCache this_build_only;
-  auto inputs_hashes =
+  auto facts_of_task =
       scan_tasks(graph, recipes, settings, facts ? *facts : this_build_only, decisions);
   auto recorded =
       stamps ? stamps->stamps() : std::unordered_map<std::string, stamps::StampDb::Stamp>{};
@@ -150,7 +156,6 @@ std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeInde
     for (const auto& [label, signature] : decision.dep_signatures) {
       dep_signatures.push_back(signature);
     }
-    decision.inputs_hash = std::move(inputs_hashes[index]);
     decision.signature = stamps::task_signature(decision.inputs_hash, dep_signatures);
     decision.unihash = decision.signature;
     if (unihashes && !decision.sstate_outputs.empty()) {
@@ -186,7 +191,7 @@ std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeInde
       decision.because = *dep_later;
     }
   }
-  collect_inputs(graph, recipes, settings, decisions);
+  collect_inputs(graph, recipes, settings, facts_of_task, decisions);
   return decisions;
 }
 

@@ -9,6 +9,7 @@
 #include "server/stamps/task_inputs.h"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,7 +39,7 @@ struct TaskDecision {
   /// The signature its dependents see: the unique hash hash equivalence maps `signature` to,
   /// else `signature` itself. Shared-state objects are stored under it.
   std::string unihash;
-  stamps::TaskInputs inputs; ///< only for tasks that run
+  std::shared_ptr<const stamps::TaskInputs> inputs; ///< only for tasks that run
   /// "recipe:do_task" and unique hash of each dependency, sorted: recorded with the stamp.
   std::vector<std::pair<std::string, std::string>> dep_signatures;
   std::optional<stamps::StampDb::Stamp> stamp;

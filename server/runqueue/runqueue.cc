@@ -303,7 +303,8 @@ void RunQueue::record_stamp(TaskIndex index, double duration) {
     return;
   }
   const auto& node = m_graph.nodes[index];
-  auto inputs = stamps::to_record({std::move(run.decision.inputs), run.decision.dep_signatures});
+  auto inputs = stamps::to_record(run.decision.inputs ? *run.decision.inputs : stamps::TaskInputs{},
+                                  run.decision.dep_signatures);
   auto recorded = m_stamps->record(m_recipes[node.recipe].file.string(), node.task,
                                    run.decision.signature, run.started, duration, inputs);
   if (!recorded) {

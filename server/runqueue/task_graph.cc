@@ -39,12 +39,31 @@ std::vector<std::string> dependency_names(std::string_view text) {
   return metadata::split_words(without_versions);
 }
 
-using RecipeTasks = std::unordered_map<std::string, metadata::TaskDecl>;
+using RecipeTasks = std::unordered_map<std::string, TaskLinks>;
+
+// Every task of the recipe with its links, read from its datastore.
+common::Result<RecipeTasks> read_task_links(const metadata::DataStore& data) {
+  auto tasks = metadata::recipe_tasks(data);
+  if (!tasks) {
+    return fail(tasks.error());
+  }
+  RecipeTasks links;
+  for (auto& task : *tasks) {
+    links.emplace(task.name,
+                  TaskLinks{std::move(task.after), flag_words(data, task.name, "deptask"),
+                            flag_words(data, task.name, "rdeptask"),
+                            flag_words(data, task.name, "recdeptask"),
+                            flag_words(data, task.name, "recrdeptask"),
+                            flag_words(data, task.name, "depends")});
+  }
+  return links;
+}
 
 class GraphBuilder {
 public:
-  explicit GraphBuilder(const RecipeIndex& recipes)
-      : m_recipes(recipes), m_tasks(recipes.size()), m_build_deps(recipes.size()),
+  GraphBuilder(const RecipeIndex& recipes, TaskLinksCache* links)
+      : m_recipes(recipes), m_links(links), m_own_links(links ? 0 : recipes.size()),
+        m_tasks(recipes.size(), nullptr), m_build_deps(recipes.size()),
         m_runtime_deps(recipes.size()) {}
 
   common::Result<TaskIndex> add(uint32_t recipe, const std::string& task, std::string_view asker);
@@ -74,30 +93,31 @@ private:
   common::Result<void> link(TaskIndex index, uint32_t recipe, const std::string& task);
 
   const RecipeIndex& m_recipes;
+  TaskLinksCache* m_links;                  ///< null: each recipe's links are read here
+  std::vector<RecipeTaskLinks> m_own_links; ///< by recipe, without m_links
   TaskGraph m_graph;
   std::map<std::pair<uint32_t, std::string>, TaskIndex> m_index;
-  std::vector<std::optional<RecipeTasks>> m_tasks;
+  std::vector<const RecipeTasks*> m_tasks;
   std::vector<std::optional<std::vector<uint32_t>>> m_build_deps;
   std::vector<std::optional<std::vector<uint32_t>>> m_runtime_deps;
 };
 
 common::Result<const RecipeTasks*> GraphBuilder::tasks_of(uint32_t recipe) {
-  auto& cached = m_tasks[recipe];
-  if (!cached) {
-    auto tasks = metadata::recipe_tasks(*m_recipes[recipe].data);
-    if (!tasks) {
-      return fail(tasks.error());
+  if (m_tasks[recipe] == nullptr) {
+    const auto& data = m_recipes[recipe].data;
+    RecipeTaskLinks& links = m_links ? m_links->of(data) : m_own_links[recipe];
+    if (!links) {
+      links = read_task_links(*data);
     }
-    cached.emplace();
-    for (auto& task : *tasks) {
-      std::string name = task.name;
-      cached->emplace(std::move(name), std::move(task));
+    if (!*links) {
+      return fail(links->error());
     }
+    m_tasks[recipe] = &**links;
   }
-  return &*cached;
+  return m_tasks[recipe];
 }
 
-const metadata::TaskDecl* find_task(const RecipeTasks& tasks, const std::string& name) {
+const TaskLinks* find_task(const RecipeTasks& tasks, const std::string& name) {
   auto it = tasks.find(name);
   return it == tasks.end() ? nullptr : &it->second;
 }
@@ -235,18 +255,22 @@ common::Result<void> GraphBuilder::link_where_present(TaskIndex index,
 common::Result<void> GraphBuilder::link_recipe_flags(TaskIndex index) {
   uint32_t recipe = m_graph.nodes[index].recipe;
   std::string task = m_graph.nodes[index].task;
-  const auto& data = *m_recipes[recipe].data;
+  auto tasks = tasks_of(recipe);
+  if (!tasks) {
+    return fail(tasks.error());
+  }
+  const TaskLinks& links = *find_task(**tasks, task);
   struct FlagRule {
-    const char* flag;
+    std::vector<std::string> TaskLinks::*words;
     DepKind kind;
     bool recursive;
     bool runtime_closure;
   };
-  for (const FlagRule& rule : {FlagRule{"deptask", DepKind::build, false, false},
-                               FlagRule{"rdeptask", DepKind::runtime, false, false},
-                               FlagRule{"recdeptask", DepKind::build, true, false},
-                               FlagRule{"recrdeptask", DepKind::build, true, true}}) {
-    auto wanted = flag_words(data, task, rule.flag);
+  for (const FlagRule& rule : {FlagRule{&TaskLinks::deptask, DepKind::build, false, false},
+                               FlagRule{&TaskLinks::rdeptask, DepKind::runtime, false, false},
+                               FlagRule{&TaskLinks::recdeptask, DepKind::build, true, false},
+                               FlagRule{&TaskLinks::recrdeptask, DepKind::build, true, true}}) {
+    const auto& wanted = links.*rule.words;
     if (wanted.empty()) {
       continue;
     }
@@ -271,7 +295,6 @@ common::Result<void> GraphBuilder::link_recipe_flags(TaskIndex index) {
 common::Result<void> GraphBuilder::expand(TaskIndex index) {
   uint32_t recipe = m_graph.nodes[index].recipe;
   std::string task = m_graph.nodes[index].task;
-  const auto& data = *m_recipes[recipe].data;
   auto tasks = tasks_of(recipe);
   if (!tasks) {
     return fail(tasks.error());
@@ -287,7 +310,7 @@ common::Result<void> GraphBuilder::expand(TaskIndex index) {
   if (auto linked = link_recipe_flags(index); !linked) {
     return linked;
   }
-  for (const auto& entry : flag_words(data, task, "depends")) {
+  for (const auto& entry : find_task(**tasks, task)->depends) {
     auto colon = entry.find(':');
     if (colon == std::string::npos) {
       return fail(ErrorKind::usage,
@@ -412,8 +435,12 @@ std::string normalise_task_name(std::string_view name) {
 }
 
 common::Result<TaskGraph> build_task_graph(const RecipeIndex& recipes,
-                                           const std::vector<TargetRequest>& targets) {
-  GraphBuilder builder(recipes);
+                                           const std::vector<TargetRequest>& targets,
+                                           TaskLinksCache* links) {
+  if (links != nullptr) {
+    links->forget_dead();
+  }
+  GraphBuilder builder(recipes, links);
   std::vector<TaskIndex> target_indices;
   for (const auto& target : targets) {
     auto recipe = recipes.resolve(target.recipe, {});

@@ -10,10 +10,11 @@ namespace bbrun::server::stamps {
 
 using Json = nlohmann::json;
 
-std::string to_record(const RecordedInputs& recorded) {
+std::string to_record(const TaskInputs& inputs,
+                      const std::vector<std::pair<std::string, std::string>>& deps) {
   common::JsonWriter out;
   out.begin_object().key("vars").begin_array();
-  for (const auto& input : recorded.inputs) {
+  for (const auto& input : inputs) {
     out.begin_array().value(input.name);
     if (input.value) {
       out.value(*input.value);
@@ -23,7 +24,7 @@ std::string to_record(const RecordedInputs& recorded) {
     out.value(input.function).end_array();
   }
   out.end_array().key("deps").begin_array();
-  for (const auto& [label, signature] : recorded.deps) {
+  for (const auto& [label, signature] : deps) {
     out.begin_array().value(label).value(signature).end_array();
   }
   out.end_array().end_object();

@@ -20,7 +20,8 @@ struct RecordedInputs {
 
 /// The stored form: {"vars": [[name, value or null, is_function], ...], "deps": [[label,
 /// signature], ...]}.
-std::string to_record(const RecordedInputs& recorded);
+std::string to_record(const TaskInputs& inputs,
+                      const std::vector<std::pair<std::string, std::string>>& deps);
 
 /// Read a stored form back; nullopt when `text` is not one.
 std::optional<RecordedInputs> from_record(std::string_view text);

@@ -58,6 +58,49 @@ TEST(FileLogTest, TheContentTheParseUsedIsWhatCounts) {
   EXPECT_FALSE(log.unchanged());
 }
 
+TEST(FileLogTest, SettledContentIsRememberedAcrossRoundsAndRacyContentIsNot) {
+  // Given a file modified long ago and one modified just now, both read in a round of checks,
+  // we should remember the settled one's content for later rounds (while its stat holds) and
+  // read the racy one again next time.
+  TempDir dir;
+  auto old_file = dir.write("old.conf", "A = \"1\"\n");
+  auto new_file = dir.write("new.conf", "B = \"1\"\n");
+  std::filesystem::last_write_time(old_file, std::filesystem::file_time_type::clock::now() -
+                                                 std::chrono::seconds(10));
+  SettledContents settled;
+  {
+    FileStatCache round(&settled);
+    for (const auto& file : {old_file, new_file}) {
+      EXPECT_EQ(round.content_hash(file.string(), round.current(file.string(), true)),
+                content_hash_of(file == old_file ? "A = \"1\"\n" : "B = \"1\"\n"));
+    }
+  }
+  FileStatCache next(&settled);
+  EXPECT_EQ(settled.find(old_file.string(), next.current(old_file.string(), true)),
+            content_hash_of("A = \"1\"\n"));
+  EXPECT_EQ(settled.find(new_file.string(), next.current(new_file.string(), true)), std::nullopt);
+  // Edited since (same size, times moved): the remembered hash no longer applies.
+  dir.write("old.conf", "A = \"2\"\n");
+  FileStatCache after_edit(&settled);
+  EXPECT_EQ(settled.find(old_file.string(), after_edit.current(old_file.string(), true)),
+            std::nullopt);
+}
+
+TEST(FileLogTest, ARacyFileEditedUnseenIsCaughtInEveryRound) {
+  // Given a log of a file read right after it was written, checked in rounds sharing what
+  // settled, we should see a later same-size edit whichever round looks.
+  TempDir dir;
+  auto file = dir.write("a.conf", "A = \"1\"\n");
+  FileLog log;
+  log.read(file);
+  SettledContents settled;
+  FileStatCache first(&settled);
+  EXPECT_TRUE(log.unchanged(&first));
+  dir.write("a.conf", "A = \"2\"\n");
+  FileStatCache second(&settled);
+  EXPECT_FALSE(log.unchanged(&second));
+}
+
 TEST(FileLogTest, AFileAppearingWhereNoneWasIsAChange) {
   TempDir dir;
   FileLog log;

@@ -96,6 +96,38 @@ TEST_F(TaskGraphTest, RecrdeptaskReachesTheWholeDependencyClosure) {
   EXPECT_EQ(edges_of("a", "some"), std::set<std::string>{"a:do_some -> b:do_fetch"});
 }
 
+TEST_F(TaskGraphTest, KeptTaskLinksServeUnchangedRecipesAndNeverAReparsedOne) {
+  // Given graphs built through one TaskLinksCache, first of recipes a and b, then of a with b
+  // parsed again with another [depends], we should get b's new links, and the same graph as
+  // one built without the cache.
+  auto a = make_recipe("a", "DEPENDS = \"b\"\n" + std::string(k_one_task) +
+                                "do_install[deptask] = \"do_install\"\n");
+  auto b_before = make_recipe("b", k_one_task);
+  auto b_after =
+      make_recipe("b", "do_fetch() {\n\t:\n}\naddtask fetch\n" + std::string(k_one_task) +
+                           "do_install[depends] = \"b:do_fetch\"\n");
+  TaskLinksCache links;
+  auto edges = [&](const TaskGraph& graph) {
+    std::set<std::string> out;
+    for (const auto& node : graph.nodes) {
+      for (TaskIndex dep : node.deps) {
+        out.insert(node.task + " -> " + graph.nodes[dep].task);
+      }
+    }
+    return out;
+  };
+  index({a, b_before});
+  auto first = build_task_graph(*m_recipes, {{"a", "install"}}, &links);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(edges(*first), std::set<std::string>{"do_install -> do_install"});
+  index({a, b_after});
+  auto second = build_task_graph(*m_recipes, {{"a", "install"}}, &links);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(edges(*second),
+            (std::set<std::string>{"do_install -> do_install", "do_install -> do_fetch"}));
+  EXPECT_EQ(edges(*second), edges(*build_task_graph(*m_recipes, {{"a", "install"}})));
+}
+
 TEST_F(TaskGraphTest, UnknownTaskNamesWhoWantedIt) {
   // Given a [depends] on a task the other recipe lacks, we should name both ends.
   auto lib = make_recipe("lib", k_one_task);
