@@ -8,9 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <fcntl.h>
 #include <linux/close_range.h>
 #include <map>
@@ -32,6 +34,10 @@ constexpr int k_signal_fd = 4;
 constexpr int k_fd_socket_fd = 5;
 // Where launcher_main parks fds before putting them at the numbers above.
 constexpr int k_parking_fd = 16;
+// How long a started task's pid waits to be reported on its own. Most tasks end sooner, and
+// then it comes with their exit: one message, and one wakeup of the cooker, per task. The
+// cooker needs a pid only to signal a task, which it defers until the pid comes.
+constexpr int k_pid_report_delay_ms = 20;
 
 // The launcher's whole state: its tasks by pid.
 class LauncherLoop {
@@ -41,8 +47,11 @@ public:
     char buffer[65536];
     while (true) {
       struct pollfd fds[] = {{k_socket_fd, POLLIN, 0}, {k_signal_fd, POLLIN, 0}};
-      if (::poll(fds, 2, -1) < 0 && errno != EINTR) {
+      if (::poll(fds, 2, pid_report_timeout()) < 0 && errno != EINTR) {
         shut_down();
+      }
+      if (!m_unreported.empty() && pid_report_timeout() == 0) {
+        report_pids();
       }
       if ((fds[1].revents & POLLIN) != 0) {
         reap();
@@ -117,7 +126,32 @@ private:
     }
     ::setpgid(pid, pid);
     m_tasks[pid] = id;
-    send({{"id", id}, {"pid", pid}});
+    if (m_unreported.empty()) {
+      m_report_due = now_ms() + k_pid_report_delay_ms;
+    }
+    m_unreported.push_back(pid);
+  }
+
+  static int64_t now_ms() {
+    struct timespec now {};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    return int64_t(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
+  }
+
+  // How long poll may wait before the pids are due: forever when none waits.
+  int pid_report_timeout() const {
+    return m_unreported.empty() ? -1
+                                : static_cast<int>(std::max<int64_t>(0, m_report_due - now_ms()));
+  }
+
+  // The pids of the tasks started since the last report that still run.
+  void report_pids() {
+    for (pid_t pid : m_unreported) {
+      if (auto it = m_tasks.find(pid); it != m_tasks.end()) {
+        send({{"id", it->second}, {"pid", pid}});
+      }
+    }
+    m_unreported.clear();
   }
 
   void reap() {
@@ -134,7 +168,7 @@ private:
       if (it == m_tasks.end()) {
         continue;
       }
-      json message{{"id", it->second}};
+      json message{{"id", it->second}, {"pid", pid}};
       if (WIFSIGNALED(status)) {
         message["signal"] = WTERMSIG(status);
       } else {
@@ -155,6 +189,8 @@ private:
 
   FrameDecoder m_decoder;
   std::map<pid_t, int64_t> m_tasks;
+  std::vector<pid_t> m_unreported; ///< started since the last report
+  int64_t m_report_due = 0;        ///< when they are to be reported (CLOCK_MONOTONIC, ms)
 };
 
 [[noreturn]] void launcher_main(int socket, int fd_socket, pid_t cooker) {

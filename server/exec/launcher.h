@@ -14,8 +14,12 @@
 //                                                       inherit, sent just before as one
 //                                                       SCM_RIGHTS message on the fd socket
 //   launcher -> cooker  {"id": N, "pid": P}               it started, in process group P
-//                       {"id": N, "exit_code": C}         it ended ({"signal": S} if killed)
+//                       {"id": N, "pid": P, "exit_code": C}   it ended ({"signal": S} if
+//                                                       killed)
 //                       {"id": N, "error": "..."}         it could not be forked
+// A task's pid is reported on its own only if it still runs 20 ms after it started (or
+// when it ended, then with its exit): most tasks end sooner, and one message per task wakes
+// the cooker once.
 // The fd socket is a second socketpair (SOCK_SEQPACKET) that carries nothing but those fds: the
 // stream socket is written asynchronously, so fds could not be tied to a place in it. They are
 // sent before their frame is queued, so they are there when the launcher reads the frame. The

@@ -96,11 +96,15 @@ void LauncherExecutor::handle(const json& message) {
     return;
   }
   Running& task = it->second;
+  bool ended =
+      message.contains("exit_code") || message.contains("signal") || message.contains("error");
   if (message.contains("pid")) {
     task.pid = message.value("pid", 0);
-    if (task.pending_signal != 0) {
+    if (!ended && task.pending_signal != 0) {
       ::kill(-task.pid, task.pending_signal);
     }
+  }
+  if (!ended) {
     return;
   }
   TaskOutcome outcome;
