@@ -6,6 +6,8 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <functional>
 #include <set>
 #include <vector>
 
@@ -13,12 +15,17 @@ namespace bbrun::server::exec {
 
 namespace {
 
-// The shell functions of `data` named as words in `body`. A word in a comment or a string counts
-// too: including a function that is not called is harmless, missing one is not.
-std::vector<std::string> called_functions(const metadata::DataStore& data, std::string_view body) {
+// The shell functions of `data` named as words in `body`, given its `functions` (sorted, as
+// DataStore::function_names gives them: a body has far more words than the recipe has
+// functions). A word in a comment or a string counts too: including a function that is not
+// called is harmless, missing one is not.
+std::vector<std::string> called_functions(const metadata::DataStore& data,
+                                          const std::vector<std::string>& functions,
+                                          std::string_view body) {
   std::vector<std::string> found;
   for (std::string_view word : metadata::shell_words(body)) {
-    if (data.is_function(word) && !data.is_python_function(word)) {
+    if (std::binary_search(functions.begin(), functions.end(), word, std::less<>()) &&
+        !data.is_python_function(word)) {
       found.emplace_back(word);
     }
   }
@@ -75,13 +82,14 @@ common::Result<std::string> build_shell_script(const metadata::DataStore& data,
   std::set<std::string> seen{std::string(task)};
   std::vector<std::string> queue{std::string(task)};
   std::string functions;
+  const auto names = data.function_names();
   for (size_t i = 0; i < queue.size(); ++i) {
     auto text = emit_function(data, queue[i]);
     if (!text) {
       return common::fail(text.error());
     }
     functions += *text;
-    for (auto& callee : called_functions(data, *text)) {
+    for (auto& callee : called_functions(data, names, *text)) {
       if (seen.insert(callee).second) {
         queue.push_back(std::move(callee));
       }
