@@ -20,7 +20,7 @@ void LineWriter::write(std::string line) {
     return;
   }
   m_queued_bytes += line.size();
-  m_queue.push_back(std::move(line));
+  m_queued += line;
   if (m_queued_bytes > m_limit) {
     fail(fmt::format("reader is not reading: {} bytes queued", m_queued_bytes));
     return;
@@ -33,10 +33,7 @@ void LineWriter::write(std::string line) {
 void LineWriter::write_front() {
   // Lines queued while a write was under way go out together, in one system call.
   m_sending.clear();
-  for (auto& line : m_queue) {
-    m_sending += line;
-  }
-  m_queue.clear();
+  std::swap(m_sending, m_queued);
   m_writing = true;
   boost::asio::async_write(m_pipe, boost::asio::buffer(m_sending),
                            [this, alive = m_alive](const boost::system::error_code& ec, size_t) {
@@ -51,7 +48,7 @@ void LineWriter::write_front() {
                                return;
                              }
                              m_queued_bytes -= m_sending.size();
-                             if (!m_queue.empty()) {
+                             if (!m_queued.empty()) {
                                write_front();
                              }
                            });
@@ -69,7 +66,7 @@ void LineWriter::fail(const std::string& why) {
 }
 
 void LineWriter::close() {
-  m_queue.clear();
+  m_queued.clear();
   m_sending.clear();
   m_queued_bytes = 0;
   boost::system::error_code ignored;

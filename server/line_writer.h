@@ -7,7 +7,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -42,9 +41,9 @@ private:
   boost::asio::posix::stream_descriptor m_pipe;
   FailureHandler m_on_failure;
   size_t m_limit;
-  std::deque<std::string> m_queue; ///< not yet being written
-  std::string m_sending;           ///< being written
-  size_t m_queued_bytes = 0;       ///< in both
+  std::string m_queued;      ///< lines not yet being written
+  std::string m_sending;     ///< being written
+  size_t m_queued_bytes = 0; ///< in both
   bool m_writing = false;
   bool m_failed = false;
   // A write that completed before a close or the destruction still has its handler queued:

@@ -389,9 +389,10 @@ std::vector<std::string> DataStore::function_names() const {
   std::lock_guard lock(m_mutex);
   std::vector<std::string> names;
   for (Symbol candidate : names_with_flag(k_func)) {
-    std::string name = candidate.str();
-    if (is_function(name)) {
-      names.push_back(std::move(name));
+    const VarEntry* entry = find(candidate);
+    const std::string* func = entry != nullptr ? entry->flag(k_func) : nullptr;
+    if (func != nullptr && flag_is_true(*func)) {
+      names.push_back(candidate.str());
     }
   }
   return names;
@@ -420,11 +421,12 @@ std::string value_or_empty(const DataStore& d, std::string_view name) {
 }
 
 bool flag_is_true(const std::optional<std::string>& value) {
-  if (!value) {
-    return false;
-  }
+  return value && flag_is_true(std::string_view(*value));
+}
+
+bool flag_is_true(std::string_view value) {
   std::string v;
-  for (char c : *value) {
+  for (char c : value) {
     v.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   }
   return v == "1" || v == "yes" || v == "y" || v == "true" || v == "t";

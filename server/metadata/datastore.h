@@ -219,5 +219,9 @@ std::string value_or_empty(const DataStore& d, std::string_view name);
 
 /// Interpret a flag value as BitBake's bb.utils.to_boolean does ("1", "yes", "true"...).
 bool flag_is_true(const std::optional<std::string>& value);
+bool flag_is_true(std::string_view value);
+inline bool flag_is_true(const std::string& value) {
+  return flag_is_true(std::string_view(value));
+}
 
 } // namespace bbrun::server::metadata
