@@ -334,7 +334,8 @@ void Cooker::start_dry_run(UiSession& session, BuildRequest request) {
   auto done = [this, build = build.get()](bool success, const runqueue::BuildSummary& summary) {
     send_build_completed(build->events, success, summary);
     ++m_builds_served;
-    // Destroy after this call returns: we may be inside the runqueue's own callback.
+    // Destroy the rest after this call returns: we may be inside a callback of something the
+    // build owns (its shared-state helpers, for cleansstate).
     boost::asio::post(m_io, [this, build] {
       std::erase_if(m_dry_runs, [build](const auto& run) { return run.get() == build; });
     });
@@ -356,12 +357,15 @@ void Cooker::start_dry_run(UiSession& session, BuildRequest request) {
 }
 
 void Cooker::finish_build(bool success, const runqueue::BuildSummary& summary) {
-  // The runqueue has committed its stamps and touches them no more: close the database before
-  // the client hears the build is over, so that what it does next sees every stamp on disk.
+  // The runqueue has committed its stamps (and reports its end from a posted handler, never from
+  // inside itself): close it and the database before the client hears the build is over, so
+  // that what the client does next sees every stamp in the database file.
+  m_build->runqueue.reset();
   m_build->stamps.reset();
   send_build_completed(m_build->events, success, summary);
   ++m_builds_served;
-  // Destroy after this call returns: we may be inside the runqueue's own callback.
+  // Destroy the rest after this call returns: we may be inside a callback of something the
+  // build owns (its shared-state helpers, for cleansstate).
   boost::asio::post(m_io,
                     [this, build = std::shared_ptr<Build>(std::move(m_build))] { start_next(); });
 }

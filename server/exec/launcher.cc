@@ -50,7 +50,7 @@ public:
       if (::poll(fds, 2, pid_report_timeout()) < 0 && errno != EINTR) {
         shut_down();
       }
-      if (!m_unreported.empty() && pid_report_timeout() == 0) {
+      if (pid_report_timeout() == 0) {
         report_pids();
       }
       if ((fds[1].revents & POLLIN) != 0) {

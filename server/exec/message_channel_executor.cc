@@ -2,13 +2,13 @@
 // Task message channels.
 #include "server/exec/message_channel_executor.h"
 
+#include "common/unique_fd.h"
 #include "server/exec/task_child.h"
 
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <fcntl.h>
 #include <unistd.h>
 
 namespace bbrun::server::exec {
@@ -27,8 +27,8 @@ common::Result<void> MessageChannelExecutor::start(uint32_t id, TaskPlan plan, D
     return common::fail(pipe.error());
   }
   // Only our end: the task's end blocks, as any file it writes to would.
-  if (::fcntl(pipe->read.get(), F_SETFL, O_NONBLOCK) != 0) {
-    return common::fail(common::ErrorKind::io, common::errno_message("fcntl"));
+  if (auto nonblocking = common::set_nonblocking(pipe->read.get(), true); !nonblocking) {
+    return common::fail(nonblocking.error());
   }
   plan.message_fd = k_first_inherited_fd + static_cast<int>(plan.inherited_fds.size());
   plan.inherited_fds.push_back(pipe->write.get());
@@ -41,12 +41,7 @@ common::Result<void> MessageChannelExecutor::start(uint32_t id, TaskPlan plan, D
                       if (*alive) {
                         if (auto it = m_channels.find(id); it != m_channels.end()) {
                           // Bounded: something the task left running may still be writing.
-                          read(it->second, TaskMessageDecoder::k_default_limit);
-                          std::vector<TaskMessage> rest;
-                          it->second.decoder.finish(rest);
-                          for (const auto& message : rest) {
-                            m_handler(it->second.origin, message);
-                          }
+                          read(it->second, TaskMessageDecoder::k_default_limit, true);
                           m_channels.erase(it);
                         }
                       }
@@ -80,11 +75,11 @@ void MessageChannelExecutor::poll_soon() {
 
 void MessageChannelExecutor::poll() {
   for (auto& [id, channel] : m_channels) {
-    read(channel, k_poll_budget);
+    read(channel, k_poll_budget, false);
   }
 }
 
-void MessageChannelExecutor::read(Channel& channel, size_t budget) {
+void MessageChannelExecutor::read(Channel& channel, size_t budget, bool task_ended) {
   std::vector<TaskMessage> messages;
   while (channel.read_end && budget > 0) {
     ssize_t n = ::read(channel.read_end.get(), m_buffer.data(), std::min(m_buffer.size(), budget));
@@ -97,6 +92,9 @@ void MessageChannelExecutor::read(Channel& channel, size_t budget) {
       }
       break;
     }
+  }
+  if (task_ended) {
+    channel.decoder.finish(messages); // a record cut short still counts
   }
   for (const auto& message : messages) {
     m_handler(channel.origin, message);

@@ -58,8 +58,9 @@ private:
 
   void poll_soon();
   void poll();
-  /// Read up to `budget` bytes of what `channel` holds now, and hand over the messages.
-  void read(Channel& channel, size_t budget);
+  /// Read up to `budget` bytes of what `channel` holds now and hand over the messages; with
+  /// `task_ended`, also what is left of a record the task did not finish.
+  void read(Channel& channel, size_t budget, bool task_ended);
 
   Executor& m_inner;
   Handler m_handler;

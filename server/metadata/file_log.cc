@@ -107,8 +107,9 @@ std::optional<size_t> SettledContents::find(const std::string& path, const FileS
 void SettledContents::remember(const std::string& path, const FileState& now, size_t hash) {
   std::lock_guard lock(m_mutex);
   if (settled(now)) {
-    m_files[path] = now;
-    m_files[path].content_hash = hash;
+    FileState& known = m_files[path];
+    known = now;
+    known.content_hash = hash;
   } else {
     m_files.erase(path);
   }

@@ -65,6 +65,8 @@ private:
   std::unordered_map<std::string, size_t> m_hashes;
 };
 
+/// The paths one parse looked at: files it read and paths it only checked for existence (an
+/// include that was not there, a class found further along BBPATH). Used by one thread.
 class FileLog {
 public:
   /// The parse checked whether `path` is a regular file; returns whether it is.
