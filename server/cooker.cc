@@ -276,7 +276,9 @@ void Cooker::open_jobserver(std::optional<JobserverFds> client) {
     }
     opened = jobserver::TaskJobserver::join(m_io, std::move(make), build.plan.jobs);
   } else {
-    opened = jobserver::TaskJobserver::create(m_io, build.plan.jobs, m_task_jobserver_style,
+    auto style =
+        m_task_jobserver_style.valid() ? m_task_jobserver_style.get() : jobserver::Style::pipe;
+    opened = jobserver::TaskJobserver::create(m_io, build.plan.jobs, style,
                                               m_info.builddir / k_jobserver_fifo);
   }
   if (!opened) {

@@ -17,6 +17,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,8 +42,11 @@ public:
 
   /// Run tasks with `executor` from now on. Called once, before the first build.
   void set_executor(std::unique_ptr<exec::Executor> executor) { m_executor = std::move(executor); }
-  /// Offer builds' own jobservers to tasks in `style` (the host's make decides). Default: pipe.
-  void set_task_jobserver_style(jobserver::Style style) { m_task_jobserver_style = style; }
+  /// Offer builds' own jobservers to tasks in `style` (the host's make decides), once it is
+  /// known: the first build waits for it if it must. Default: pipe.
+  void set_task_jobserver_style(std::shared_future<jobserver::Style> style) {
+    m_task_jobserver_style = std::move(style);
+  }
   /// Execute `command` for `session` and reply to it (command.cc holds the table).
   void execute(UiSession& session, const common::protocol::Command& command);
   /// The session is gone: cancel its build, drop its queued ones.
@@ -93,7 +97,7 @@ private:
   std::function<void()> m_request_shutdown;
   std::function<void()> m_on_idle;
   std::unique_ptr<exec::Executor> m_executor;
-  jobserver::Style m_task_jobserver_style = jobserver::Style::pipe;
+  std::shared_future<jobserver::Style> m_task_jobserver_style;
   python::MetadataPython m_python; ///< before m_metadata, which uses it
   MetadataCache m_metadata;
   PlanCache m_plans;

@@ -4,13 +4,13 @@
 
 #include "common/fd_passing.h"
 #include "common/log.h"
-#include "server/log_rotation.h"
 #include "common/protocol.h"
 #include "common/unix_socket.h"
 #include "server/exec/launcher_executor.h"
 #include "server/exec/python_task_executor.h"
 #include "server/handshake.h"
 #include "server/jobserver/make_version.h"
+#include "server/log_rotation.h"
 
 #include <boost/asio/post.hpp>
 #include <fmt/core.h>
@@ -18,6 +18,7 @@
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <future>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -30,6 +31,16 @@ using common::fail;
 namespace {
 
 constexpr auto k_handshake_timeout = std::chrono::seconds(10);
+
+// How builds offer their jobserver to tasks: what the make on PATH understands.
+jobserver::Style task_jobserver_style() {
+  auto make = jobserver::detect_make_version();
+  auto style = jobserver::style_for(make);
+  common::log::info("make on PATH: {}; tasks get the {} form of the jobserver",
+                    make ? fmt::format("GNU Make {}.{}", make->major, make->minor) : "none",
+                    style == jobserver::Style::fifo ? "fifo" : "pipe");
+  return style;
+}
 
 } // namespace
 
@@ -82,13 +93,9 @@ common::Result<void> Daemon::start() {
   }
   m_cooker.set_executor(std::make_unique<exec::PythonTaskExecutor>(
       m_io, std::make_unique<exec::LauncherExecutor>(m_io, std::move(*launcher))));
-  // Once, before the loop runs: a few milliseconds of `make --version`.
-  auto make = jobserver::detect_make_version();
-  auto style = jobserver::style_for(make);
-  m_cooker.set_task_jobserver_style(style);
-  common::log::info("make on PATH: {}; tasks get the {} form of the jobserver",
-                    make ? fmt::format("GNU Make {}.{}", make->major, make->minor) : "none",
-                    style == jobserver::Style::fifo ? "fifo" : "pipe");
+  // `make --version` takes a few milliseconds: on a thread of its own, while the first client
+  // connects and its metadata is parsed.
+  m_cooker.set_task_jobserver_style(std::async(std::launch::async, task_jobserver_style).share());
   // We hold the lock, so whatever socket file exists belongs to a dead server.
   ::unlink(m_options.paths.socket().c_str());
   auto listener = common::listen_unix(m_options.paths.socket());

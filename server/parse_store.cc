@@ -9,7 +9,9 @@
 #include <fmt/core.h>
 #include <sqlite3.h>
 
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 
 namespace bbrun::server {
@@ -24,7 +26,8 @@ PRAGMA journal_mode=WAL;
 PRAGMA synchronous=NORMAL;
 PRAGMA mmap_size=268435456;
 CREATE TABLE IF NOT EXISTS context(key TEXT PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS recipes(file TEXT PRIMARY KEY, recipe BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS recipes(file TEXT PRIMARY KEY, header BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS layers(file TEXT PRIMARY KEY, layer BLOB NOT NULL);
 )";
 
 // Decoding a recipe costs about as much as a few stats: spread over the cores past this many.
@@ -101,10 +104,12 @@ common::Result<sqlite3*> open_database(const std::filesystem::path& path) {
     std::string setup =
         format == ParseStore::k_format
             ? std::string("PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;")
-            : fmt::format(
-                  "{} {} PRAGMA user_version={};",
-                  format != 0 ? "DROP TABLE IF EXISTS context; DROP TABLE IF EXISTS recipes;" : "",
-                  k_schema, ParseStore::k_format);
+            : fmt::format("{} {} PRAGMA user_version={};",
+                          format != 0
+                              ? "DROP TABLE IF EXISTS context; DROP TABLE IF EXISTS recipes; "
+                                "DROP TABLE IF EXISTS layers;"
+                              : "",
+                          k_schema, ParseStore::k_format);
     ok = ok && sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
   }
   if (!ok) {
@@ -123,6 +128,49 @@ void remove_database(const std::filesystem::path& path) {
 }
 
 } // namespace
+
+/// The layers of the recipes one load decoded, read from the store all at once when the first
+/// is needed, or when the store is about to change or close (`keep`). Recipes may ask from any
+/// thread; the database is used by one at a time, under the lock.
+class StoredLayers {
+public:
+  explicit StoredLayers(sqlite3* db) : m_db(db) {}
+
+  /// The layer saved for `file`, handed out once.
+  std::optional<std::string> take(const std::string& file) {
+    std::lock_guard lock(m_mutex);
+    read_all();
+    auto found = m_layers.find(file);
+    if (found == m_layers.end()) {
+      return std::nullopt;
+    }
+    std::string layer = std::move(found->second);
+    m_layers.erase(found);
+    return layer;
+  }
+
+  /// Read them now if no recipe has yet, and let go of the database.
+  void keep() {
+    std::lock_guard lock(m_mutex);
+    read_all();
+  }
+
+private:
+  void read_all() {
+    if (m_db == nullptr) {
+      return;
+    }
+    Statement select(m_db, "SELECT file, layer FROM layers");
+    while (select.ok() && select.step() == SQLITE_ROW) {
+      m_layers.emplace(select.column(0), select.column(1));
+    }
+    m_db = nullptr;
+  }
+
+  std::mutex m_mutex;
+  sqlite3* m_db; ///< until the layers are read
+  std::unordered_map<std::string, std::string> m_layers;
+};
 
 common::Result<ParseStore> ParseStore::open(const std::filesystem::path& path) {
   std::error_code ec;
@@ -151,15 +199,25 @@ ParseStore::ParseStore(ParseStore&& other) noexcept {
 
 ParseStore& ParseStore::operator=(ParseStore&& other) noexcept {
   if (this != &other) {
+    keep_layers();
     sqlite3_close(m_db);
     m_db = std::exchange(other.m_db, nullptr);
+    m_layers = std::move(other.m_layers);
     m_context_current = other.m_context_current;
   }
   return *this;
 }
 
 ParseStore::~ParseStore() {
+  keep_layers();
   sqlite3_close(m_db);
+}
+
+void ParseStore::keep_layers() {
+  if (m_layers) {
+    m_layers->keep();
+    m_layers.reset();
+  }
 }
 
 bool ParseStore::context_matches(const metadata::Configuration& config) {
@@ -171,19 +229,25 @@ bool ParseStore::context_matches(const metadata::Configuration& config) {
   return log && log->unchanged();
 }
 
-std::vector<metadata::Recipe> ParseStore::load(const metadata::Configuration& config) {
-  m_context_current = context_matches(config);
+std::vector<metadata::Recipe>
+ParseStore::load(std::shared_ptr<const metadata::Configuration> config) {
+  keep_layers();
+  m_context_current = context_matches(*config);
   if (!m_context_current) {
     return {};
   }
-  std::vector<std::string> rows;
-  Statement select(m_db, "SELECT recipe FROM recipes");
+  std::vector<std::string> headers;
+  Statement select(m_db, "SELECT header FROM recipes");
   while (select.ok() && select.step() == SQLITE_ROW) {
-    rows.emplace_back(select.column(0));
+    headers.emplace_back(select.column(0));
   }
-  std::vector<std::optional<metadata::Recipe>> decoded(rows.size());
-  parallel_for(rows.size(), k_decodes_per_thread,
-               [&](size_t i) { decoded[i] = metadata::decode_recipe(rows[i], config); });
+  m_layers = std::make_shared<StoredLayers>(m_db);
+  metadata::LayerSource source = [layers = m_layers](const std::filesystem::path& file) {
+    return layers->take(file.native());
+  };
+  std::vector<std::optional<metadata::Recipe>> decoded(headers.size());
+  parallel_for(headers.size(), k_decodes_per_thread,
+               [&](size_t i) { decoded[i] = metadata::decode_recipe(headers[i], config, source); });
   std::vector<metadata::Recipe> recipes;
   recipes.reserve(decoded.size());
   for (auto& recipe : decoded) {
@@ -199,11 +263,12 @@ common::Result<void> ParseStore::save(const metadata::Configuration& config,
   if (!config.files) {
     return {};
   }
+  keep_layers();
   bool ok = sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
   if (ok && !m_context_current) {
     Statement put(m_db, "INSERT OR REPLACE INTO context VALUES(?1, ?2)");
-    ok = put.ok() &&
-         sqlite3_exec(m_db, "DELETE FROM recipes", nullptr, nullptr, nullptr) == SQLITE_OK;
+    ok = put.ok() && sqlite3_exec(m_db, "DELETE FROM recipes; DELETE FROM layers;", nullptr,
+                                  nullptr, nullptr) == SQLITE_OK;
     std::string log = metadata::encode_file_log(*config.files);
     for (auto [key, value] :
          {std::pair<std::string_view, std::string_view>{"build_id", own_build_id()},
@@ -214,14 +279,18 @@ common::Result<void> ParseStore::save(const metadata::Configuration& config,
       put.reset();
     }
   }
-  Statement insert(m_db, "INSERT OR REPLACE INTO recipes VALUES(?1, ?2)");
-  ok = ok && insert.ok();
+  Statement insert_header(m_db, "INSERT OR REPLACE INTO recipes VALUES(?1, ?2)");
+  Statement insert_layer(m_db, "INSERT OR REPLACE INTO layers VALUES(?1, ?2)");
+  ok = ok && insert_header.ok() && insert_layer.ok();
   for (size_t i = 0; ok && i < recipes.size(); ++i) {
-    std::string bytes = metadata::encode_recipe(*recipes[i]);
-    insert.bind_text(1, recipes[i]->file.native());
-    insert.bind(2, bytes);
-    ok = insert.step() == SQLITE_DONE;
-    insert.reset();
+    auto encoded = metadata::encode_recipe(*recipes[i]);
+    for (auto [insert, bytes] :
+         {std::pair{&insert_header, &encoded.header}, std::pair{&insert_layer, &encoded.layer}}) {
+      insert->bind_text(1, recipes[i]->file.native());
+      insert->bind(2, *bytes);
+      ok = ok && insert->step() == SQLITE_DONE;
+      insert->reset();
+    }
   }
   if (!ok || sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
     auto message = sqlite_message(m_db, "save parsed recipes");

@@ -123,7 +123,8 @@ std::optional<metadata::Configuration> MetadataCache::unchanged_configuration() 
   return config;
 }
 
-std::vector<metadata::Recipe> MetadataCache::saved_recipes(const metadata::Configuration& config) {
+std::unordered_map<std::string, metadata::Recipe>
+MetadataCache::saved_recipes(const metadata::Configuration& config) {
   auto path = ParseStore::path_for(config, m_options.builddir);
   if (!m_store) {
     auto store = ParseStore::open(path);
@@ -133,12 +134,13 @@ std::vector<metadata::Recipe> MetadataCache::saved_recipes(const metadata::Confi
     }
     m_store = std::move(*store);
   }
-  auto recipes = m_store->load(config);
+  auto recipes = m_store->load(std::make_shared<const metadata::Configuration>(config));
   auto valid = check_still_valid(recipes, config, m_settled);
-  std::vector<metadata::Recipe> holding;
+  std::unordered_map<std::string, metadata::Recipe> holding;
   for (size_t i = 0; i < recipes.size(); ++i) {
     if (valid[i] != 0) {
-      holding.push_back(std::move(recipes[i]));
+      std::string file = recipes[i].file.native();
+      holding.emplace(std::move(file), std::move(recipes[i]));
     }
   }
   return holding;
@@ -169,7 +171,7 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
   auto parsed = std::make_shared<ParsedMetadata>();
   // By the path's text: comparing std::filesystem::path objects walks their components.
   std::unordered_map<std::string, const metadata::Recipe*> previous;
-  std::vector<metadata::Recipe> saved;
+  std::unordered_map<std::string, metadata::Recipe> saved; ///< this parse's own: moved, not copied
   bool config_unchanged = false;
   if (auto config = unchanged_configuration()) {
     config_unchanged = true;
@@ -189,14 +191,14 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
     }
     parsed->config = std::move(*loaded);
     saved = saved_recipes(parsed->config);
-    for (const auto& recipe : saved) {
-      previous[recipe.file.native()] = &recipe;
+    for (const auto& [file, recipe] : saved) {
+      previous[file] = &recipe;
     }
   }
   const auto& files = parsed->config.recipe_files;
   std::vector<std::filesystem::path> wanted;
   for (const auto& file : files) {
-    if (!previous.contains(file.native())) {
+    if (!previous.contains(file)) {
       wanted.push_back(file);
     }
   }
@@ -215,7 +217,11 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
   // Keep file order: reused and new recipes interleave.
   auto fresh = parser.results().begin();
   for (const auto& file : files) {
-    if (auto found = previous.find(file.native()); found != previous.end()) {
+    if (auto own = saved.find(file); own != saved.end()) {
+      parsed->recipes.push_back(std::move(own->second));
+      continue;
+    }
+    if (auto found = previous.find(file); found != previous.end()) {
       parsed->recipes.push_back(*found->second);
       continue;
     }

@@ -280,9 +280,9 @@ void collect_files(const Settings& var, const fs::path& topdir, Configuration& c
   config.dangling_appends.clear();
   for (const fs::path& append : appends) {
     bool used = false;
-    for (const fs::path& recipe : config.recipe_files) {
-      if (append_matches(append.filename().string(), recipe.filename().string())) {
-        config.appends[recipe.native()].push_back(append);
+    for (const std::string& recipe : config.recipe_files) {
+      if (append_matches(append.filename().string(), fs::path(recipe).filename().string())) {
+        config.appends[recipe].push_back(append);
         used = true;
       }
     }

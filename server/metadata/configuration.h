@@ -52,7 +52,9 @@ struct LayerCollection {
 /// files, and which .bbappend files apply to each. Safe to share between threads.
 struct Configuration {
   std::shared_ptr<const DataStore> data;
-  std::vector<std::filesystem::path> recipe_files; ///< sorted
+  /// Sorted. Text rather than std::filesystem::path, which splits each into components: the
+  /// list is made again, and compared, on every build.
+  std::vector<std::string> recipe_files;
   /// For each recipe with appends (by its path's text), its .bbappend files in the order they
   /// apply.
   std::unordered_map<std::string, std::vector<std::filesystem::path>> appends;

@@ -20,16 +20,16 @@ int64_t nanoseconds(const struct timespec& t) {
   return int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
 }
 
-size_t hash_file_content(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
+size_t hash_file_content(Symbol path) {
+  std::ifstream in(path.str(), std::ios::binary);
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   return content_hash_of(content);
 }
 
-FileState current_state(const std::string& path, bool read) {
+FileState current_state(Symbol path, bool read) {
   struct stat st {};
   FileState state;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::stat(path.str().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return state;
   }
   state.exists = true;
@@ -62,27 +62,39 @@ size_t content_hash_of(std::string_view text) {
   return std::hash<std::string_view>{}(text);
 }
 
-bool FileLog::probe(const std::filesystem::path& path) {
-  auto [it, added] = m_states.try_emplace(path.string());
-  if (added) {
-    it->second = current_state(it->first, false);
+FileState& FileLog::entry(Symbol path) {
+  for (auto& logged : m_paths) {
+    if (logged.path == path) {
+      return logged.state;
+    }
   }
-  return it->second.exists;
+  return m_paths.emplace_back(LoggedPath{path, {}}).state;
+}
+
+bool FileLog::probe(const std::filesystem::path& path) {
+  Symbol name(path.native());
+  size_t known = m_paths.size();
+  FileState& state = entry(name);
+  if (m_paths.size() != known) {
+    state = current_state(name, false);
+  }
+  return state.exists;
 }
 
 void FileLog::read(const std::filesystem::path& path, size_t content_hash) {
-  auto& state = m_states[path.string()];
+  Symbol name(path.native());
+  FileState& state = entry(name);
   if (!state.read) {
-    state = current_state(path.string(), true);
+    state = current_state(name, true);
     state.content_hash = content_hash;
   }
 }
 
 void FileLog::read(const std::filesystem::path& path) {
-  read(path, hash_file_content(path.string()));
+  read(path, hash_file_content(Symbol(path.native())));
 }
 
-FileState FileStatCache::current(const std::string& path, bool read) {
+FileState FileStatCache::current(Symbol path, bool read) {
   {
     std::lock_guard lock(m_mutex);
     if (auto found = m_states[read].find(path); found != m_states[read].end()) {
@@ -95,7 +107,7 @@ FileState FileStatCache::current(const std::string& path, bool read) {
   return state;
 }
 
-std::optional<size_t> SettledContents::find(const std::string& path, const FileState& now) const {
+std::optional<size_t> SettledContents::find(Symbol path, const FileState& now) const {
   std::lock_guard lock(m_mutex);
   auto found = m_files.find(path);
   if (found == m_files.end() || !same_file(found->second, now)) {
@@ -104,7 +116,7 @@ std::optional<size_t> SettledContents::find(const std::string& path, const FileS
   return found->second.content_hash;
 }
 
-void SettledContents::remember(const std::string& path, const FileState& now, size_t hash) {
+void SettledContents::remember(Symbol path, const FileState& now, size_t hash) {
   std::lock_guard lock(m_mutex);
   if (settled(now)) {
     FileState& known = m_files[path];
@@ -115,7 +127,7 @@ void SettledContents::remember(const std::string& path, const FileState& now, si
   }
 }
 
-size_t FileStatCache::content_hash(const std::string& path, const FileState& now) {
+size_t FileStatCache::content_hash(Symbol path, const FileState& now) {
   {
     std::lock_guard lock(m_mutex);
     if (auto found = m_hashes.find(path); found != m_hashes.end()) {
@@ -139,7 +151,7 @@ bool FileLog::unchanged(FileStatCache* stats) const {
   if (stats == nullptr) {
     stats = &own;
   }
-  for (const auto& [path, then] : m_states) {
+  for (const auto& [path, then] : m_paths) {
     FileState now = stats->current(path, then.read);
     bool same = same_file(then, now);
     if (!same && !(then.read && now.exists && now.size == then.size)) {

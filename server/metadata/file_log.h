@@ -3,14 +3,15 @@
 // still holds.
 #pragma once
 
+#include "server/metadata/symbol.h"
+
 #include <cstdint>
 #include <filesystem>
-#include <map>
 #include <mutex>
 #include <optional>
-#include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace bbrun::server::metadata {
 
@@ -37,13 +38,13 @@ size_t content_hash_of(std::string_view text);
 class SettledContents {
 public:
   /// The content hash of `path` if it was read while it looked exactly as `now`.
-  std::optional<size_t> find(const std::string& path, const FileState& now) const;
+  std::optional<size_t> find(Symbol path, const FileState& now) const;
   /// `path`, looking as `now`, has content hashing to `hash`; kept only if `now` is settled.
-  void remember(const std::string& path, const FileState& now, size_t hash);
+  void remember(Symbol path, const FileState& now, size_t hash);
 
 private:
   mutable std::mutex m_mutex;
-  std::unordered_map<std::string, FileState> m_files;
+  std::unordered_map<Symbol, FileState, SymbolHash> m_files;
 };
 
 /// What paths look like now, each stat'ed once however many logs ask: recipes share their
@@ -54,15 +55,22 @@ class FileStatCache {
 public:
   explicit FileStatCache(SettledContents* settled = nullptr) : m_settled(settled) {}
 
-  FileState current(const std::string& path, bool read);
+  FileState current(Symbol path, bool read);
   /// The hash of `path`'s content, which looked as `now` (from current) this round.
-  size_t content_hash(const std::string& path, const FileState& now);
+  size_t content_hash(Symbol path, const FileState& now);
 
 private:
   SettledContents* m_settled;
   std::mutex m_mutex;
-  std::unordered_map<std::string, FileState> m_states[2]; ///< by `read`
-  std::unordered_map<std::string, size_t> m_hashes;
+  std::unordered_map<Symbol, FileState, SymbolHash> m_states[2]; ///< by `read`
+  std::unordered_map<Symbol, size_t, SymbolHash> m_hashes;
+};
+
+/// One path a parse looked at, and what it saw of it. Paths are interned: the logs of a
+/// thousand recipes name the same classes and includes.
+struct LoggedPath {
+  Symbol path;
+  FileState state;
 };
 
 /// The paths one parse looked at: files it read and paths it only checked for existence (an
@@ -84,12 +92,17 @@ public:
   /// `stats`, when given, is shared with the other logs checked in the same round.
   bool unchanged(FileStatCache* stats = nullptr) const;
 
-  /// Every path with what was seen of it, to save the log (recipe_codec.h) and restore it.
-  const std::map<std::string, FileState>& states() const { return m_states; }
-  void restore(std::string path, const FileState& state) { m_states[std::move(path)] = state; }
+  /// Every path with what was seen of it, in the order first seen, to save the log
+  /// (recipe_codec.h) and restore it.
+  const std::vector<LoggedPath>& paths() const { return m_paths; }
+  void restore(Symbol path, const FileState& state) { m_paths.push_back({path, state}); }
 
 private:
-  std::map<std::string, FileState> m_states;
+  /// The entry of `path`, added unseen (exists false) if the log had none. A log holds tens of
+  /// paths: a scan costs less than a map's nodes.
+  FileState& entry(Symbol path);
+
+  std::vector<LoggedPath> m_paths;
 };
 
 } // namespace bbrun::server::metadata

@@ -64,12 +64,14 @@ public:
     }
     return static_cast<size_t>(n);
   }
-  std::string text() {
+  /// The next string, viewed in the bytes.
+  std::string_view view() {
     size_t size = count();
-    std::string value(m_ok ? m_bytes.substr(m_at, size) : std::string_view());
-    m_at += m_ok ? size : 0;
+    std::string_view value = m_ok ? m_bytes.substr(m_at, size) : std::string_view();
+    m_at += value.size();
     return value;
   }
+  std::string text() { return std::string(view()); }
   std::optional<std::string> optional_text() {
     return number() != 0 ? std::optional(text()) : std::nullopt;
   }
@@ -123,7 +125,7 @@ VarEntry read_entry(ByteReader& in) {
   entry.content = in.optional_text();
   entry.flags.resize(in.count());
   for (auto& [flag, value] : entry.flags) {
-    flag = Symbol(in.text());
+    flag = Symbol(in.view());
     value = in.text();
   }
   entry.appends = read_modifiers(in);
@@ -131,18 +133,18 @@ VarEntry read_entry(ByteReader& in) {
   entry.removes = read_modifiers(in);
   entry.variants.resize(in.count());
   for (auto& variant : entry.variants) {
-    variant.name = Symbol(in.text());
+    variant.name = Symbol(in.view());
     variant.overrides = in.text();
   }
-  entry.origin.file = Symbol(in.text());
+  entry.origin.file = Symbol(in.view());
   entry.origin.line = static_cast<uint32_t>(in.number());
   return entry;
 }
 
 void write_file_log(ByteWriter& out, const FileLog& log) {
-  out.number(log.states().size());
-  for (const auto& [path, state] : log.states()) {
-    out.text(path);
+  out.number(log.paths().size());
+  for (const auto& [path, state] : log.paths()) {
+    out.text(path.view());
     out.number((state.exists ? 1 : 0) | (state.read ? 2 : 0));
     out.number(state.inode);
     out.signed_number(state.size);
@@ -156,7 +158,7 @@ void write_file_log(ByteWriter& out, const FileLog& log) {
 FileLog read_file_log(ByteReader& in) {
   FileLog log;
   for (size_t n = in.count(); n > 0 && in.ok(); --n) {
-    std::string path = in.text();
+    Symbol path(in.view());
     FileState state;
     uint64_t bits = in.number();
     state.exists = (bits & 1) != 0;
@@ -167,7 +169,7 @@ FileLog read_file_log(ByteReader& in) {
     state.ctime_ns = in.signed_number();
     state.seen_ns = in.signed_number();
     state.content_hash = static_cast<size_t>(in.number());
-    log.restore(std::move(path), state);
+    log.restore(path, state);
   }
   return log;
 }
@@ -178,19 +180,18 @@ bool is_python_def(const VarEntry& entry) {
 }
 
 // A recipe's own datastore layer over `parent`, with its python `def` functions defined again as
-// parsing did. The bytes passed the load's checksum, so a failure here is a bug: it is logged,
-// and the recipe keeps what could be read.
+// parsing did; nullptr when `bytes` do not decode.
 std::shared_ptr<DataStore> decode_layer(std::string_view bytes,
                                         const std::shared_ptr<const DataStore>& parent,
                                         const std::filesystem::path& file) {
   auto data = std::make_shared<DataStore>(parent);
   ByteReader in(bytes);
   for (size_t n = in.count(); n > 0 && in.ok(); --n) {
-    Symbol name(in.text());
+    Symbol name(in.view());
     data->restore_entry(name, read_entry(in));
   }
   if (!in.ok() || !in.at_end()) {
-    common::log::error("parse cache: the saved variables of {} do not decode", file.string());
+    return nullptr;
   }
   if (PythonEvaluator* python = data->python()) {
     for (const auto& [name, entry] : data->local_entries()) {
@@ -204,9 +205,40 @@ std::shared_ptr<DataStore> decode_layer(std::string_view bytes,
   return data;
 }
 
+// The datastore of `file` from its saved layer, or, when that is gone or damaged, from parsing
+// the file again (what a cold parse would have done).
+std::shared_ptr<DataStore> build_layer(const std::optional<std::string>& bytes, uint64_t checksum,
+                                       const Configuration& config,
+                                       const std::filesystem::path& file) {
+  if (bytes && std::hash<std::string_view>{}(*bytes) == checksum) {
+    if (auto data = decode_layer(*bytes, config.data, file)) {
+      return data;
+    }
+  }
+  common::log::error("parse cache: the saved variables of {} are {}; parsing it again",
+                     file.string(), bytes ? "damaged" : "missing");
+  // Its includes and classes read afresh too: what the load's cache holds may be old by now.
+  Configuration afresh = config;
+  afresh.cache = std::make_shared<ParseCache>();
+  auto parsed = parse_recipe(afresh, file);
+  if (!parsed) {
+    common::log::error("{}", parsed.error().describe());
+    return std::make_shared<DataStore>(config.data);
+  }
+  return parsed->data;
+}
+
 } // namespace
 
-std::string encode_recipe(const Recipe& recipe) {
+EncodedRecipe encode_recipe(const Recipe& recipe) {
+  ByteWriter layer;
+  const auto& entries = recipe.data->local_entries();
+  layer.number(entries.size());
+  for (const auto& [name, entry] : entries) {
+    layer.text(name.view());
+    write_entry(layer, entry);
+  }
+  EncodedRecipe encoded{{}, layer.take()};
   ByteWriter out;
   out.text(recipe.file.native());
   out.text(recipe.pn);
@@ -222,23 +254,15 @@ std::string encode_recipe(const Recipe& recipe) {
       out.text(word);
     }
   }
-  // The datastore layer last, with a checksum: it is decoded only when first used, long after
-  // the load has vouched for the bytes.
-  ByteWriter layer;
-  const auto& entries = recipe.data->local_entries();
-  layer.number(entries.size());
-  for (const auto& [name, entry] : entries) {
-    layer.text(name.view());
-    write_entry(layer, entry);
-  }
-  std::string layer_bytes = layer.take();
-  out.text(layer_bytes);
-  out.number(std::hash<std::string_view>{}(layer_bytes));
-  return out.take();
+  out.number(std::hash<std::string_view>{}(encoded.layer));
+  encoded.header = out.take();
+  return encoded;
 }
 
-std::optional<Recipe> decode_recipe(std::string_view bytes, const Configuration& config) {
-  ByteReader in(bytes);
+std::optional<Recipe> decode_recipe(std::string_view header,
+                                    std::shared_ptr<const Configuration> config,
+                                    LayerSource layer) {
+  ByteReader in(header);
   Recipe recipe;
   recipe.file = in.text();
   recipe.pn = in.text();
@@ -254,14 +278,13 @@ std::optional<Recipe> decode_recipe(std::string_view bytes, const Configuration&
       word = in.text();
     }
   }
-  std::string layer = in.text();
   uint64_t checksum = in.number();
-  if (!in.ok() || !in.at_end() || checksum != std::hash<std::string_view>{}(layer)) {
+  if (!in.ok() || !in.at_end()) {
     return std::nullopt;
   }
-  recipe.data =
-      RecipeData::deferred([layer = std::move(layer), parent = config.data, file = recipe.file]() {
-        return decode_layer(layer, parent, file);
+  recipe.data = RecipeData::deferred(
+      [layer = std::move(layer), checksum, config = std::move(config), file = recipe.file]() {
+        return build_layer(layer(file), checksum, *config, file);
       });
   return recipe;
 }

@@ -6,22 +6,35 @@
 #include "server/metadata/file_log.h"
 #include "server/metadata/recipe.h"
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace bbrun::server::metadata {
 
-/// The bytes of `recipe`: its file, PN, appends, file log, provided names and its own datastore
-/// layer (what it changed over the configuration) with a checksum. The format belongs to this
-/// build of bbrun: the store keys it by build id.
-std::string encode_recipe(const Recipe& recipe);
+/// A recipe as bytes, in two parts: its `header` (file, PN, appends, file log, provided names and
+/// the checksum of its layer), which loading the store reads at once, and its own datastore
+/// `layer` (what it changed over the configuration), which is needed only when something reads
+/// its variables. The format belongs to this build of bbrun: the store keys it by build id.
+struct EncodedRecipe {
+  std::string header;
+  std::string layer;
+};
+EncodedRecipe encode_recipe(const Recipe& recipe);
 
-/// The recipe saved by `encode_recipe`, reading through `config` again. Its datastore is decoded
-/// when first used (RecipeData), its python `def` functions then defined again through the
-/// configuration's evaluator as parsing did. nullopt when `bytes` are not a whole recipe
-/// (truncated, garbage, a checksum that does not match).
-std::optional<Recipe> decode_recipe(std::string_view bytes, const Configuration& config);
+/// Where a decoded recipe's layer comes from on first use: the bytes of the recipe in `file`, or
+/// nullopt when they are not to be had.
+using LayerSource = std::function<std::optional<std::string>(const std::filesystem::path& file)>;
+
+/// The recipe whose header is `header`, over `config` (loaded just now). Its datastore is built
+/// on first use (RecipeData) from what `layer` yields, its python `def` functions then defined
+/// again through the configuration's evaluator as parsing did; layer bytes that are missing or
+/// fail the header's checksum are logged, and the recipe is parsed again from its file instead.
+/// nullopt when `header` is not a whole header (truncated, garbage).
+std::optional<Recipe> decode_recipe(std::string_view header,
+                                    std::shared_ptr<const Configuration> config, LayerSource layer);
 
 std::string encode_file_log(const FileLog& log);
 std::optional<FileLog> decode_file_log(std::string_view bytes);

@@ -9,6 +9,7 @@
 // status 0 when a result was written (whatever it says), 2 for a request it cannot read.
 #include "common/unique_fd.h"
 #include "server/sstate/cache_store.h"
+#include "server/sstate/http_store.h"
 #include "server/sstate/operations.h"
 
 #include <fmt/core.h>
@@ -18,6 +19,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <unistd.h>
 
 namespace {
@@ -119,7 +121,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bbrun-sstate: %s\n", locations.error().message.c_str());
     return 2;
   }
-  sstate::Stores stores(*locations);
+  std::unique_ptr<sstate::CacheStore> http_cache;
+  if (!locations->http_url.empty()) {
+    http_cache = std::make_unique<sstate::HttpStore>(locations->http_url, locations->timeout);
+  }
+  sstate::Stores stores(*locations, std::move(http_cache));
   json result;
   try {
     result = operation->second(stores, request);

@@ -5,7 +5,6 @@
 #include "server/sstate/cache_entries.h"
 #include "server/sstate/cache_keys.h"
 #include "server/sstate/equivalence_db.h"
-#include "server/sstate/http_store.h"
 
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
@@ -46,13 +45,13 @@ common::Result<Locations> locations_from_json(const json& in) {
   }
 }
 
-Stores::Stores(const Locations& locations)
+Stores::Stores(const Locations& locations, std::unique_ptr<CacheStore> http_cache)
     : m_sstate_dir(locations.sstate_dir), m_local(locations.sstate_dir, StoreKind::local) {
   for (const auto& mirror : locations.mirrors) {
     m_others.push_back(std::make_unique<DirStore>(mirror, StoreKind::mirror));
   }
-  if (!locations.http_url.empty()) {
-    m_others.push_back(std::make_unique<HttpStore>(locations.http_url, locations.timeout));
+  if (http_cache) {
+    m_others.push_back(std::move(http_cache));
   }
 }
 

@@ -46,7 +46,9 @@ struct StoreWarning {
 /// again: the rest of the run treats it as empty.
 class Stores {
 public:
-  explicit Stores(const Locations& locations);
+  /// `http_cache`: the store of `locations.http_url`, when there is one. The caller makes it,
+  /// so that only the helper links an HTTP client and the server starts without one.
+  explicit Stores(const Locations& locations, std::unique_ptr<CacheStore> http_cache = nullptr);
 
   DirStore& local() { return m_local; }
   /// Every store still in use, SSTATE_DIR first.

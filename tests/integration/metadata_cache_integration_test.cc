@@ -13,6 +13,7 @@ namespace bbrun::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class MetadataCacheIntegrationTest : public BuildDirFixture {
 protected:
@@ -145,6 +146,20 @@ TEST_F(MetadataCacheIntegrationTest, ANewServerParsesOnlyWhatChangedSinceTheLast
   EXPECT_EQ(value("FROM_CLASS", "c"), "x1\n");
   restart_server();
   EXPECT_THAT(parse_summary(), HasSubstr("(3 cached, 0 parsed)")) << "b's new parse was saved";
+}
+
+TEST_F(MetadataCacheIntegrationTest, VariablesOfCachedRecipesSurviveTheStoreGoingAway) {
+  // Given a new server that took its recipes from the parse cache (their variables read from it
+  // only when first used), and the cache then removed, we should still see every value.
+  add_recipes();
+  EXPECT_THAT(parse_summary(), HasSubstr("(0 cached, 3 parsed)"));
+  restart_server();
+  EXPECT_THAT(parse_summary(), HasSubstr("(3 cached, 0 parsed)"));
+  std::filesystem::remove_all(parse_store().parent_path());
+  EXPECT_EQ(value("OWN", "a"), "a1\n");
+  EXPECT_EQ(value("SHARED", "a"), "one\n");
+  EXPECT_EQ(value("FROM_CLASS", "c"), "x1\n");
+  EXPECT_THAT(server_log(), Not(HasSubstr("parsing it again")));
 }
 
 TEST_F(MetadataCacheIntegrationTest, AConfigurationChangedBetweenServersReparsesEverything) {

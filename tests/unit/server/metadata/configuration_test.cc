@@ -60,7 +60,7 @@ TEST_F(ConfigurationTest, LoadsLayersAndDefaults) {
   EXPECT_EQ(value_of(*config.data, "BASE"), "1");
   EXPECT_EQ(value_of(*config.data, "LAYERDIR"), "<unset>");
   ASSERT_EQ(config.recipe_files.size(), 2u);
-  EXPECT_EQ(config.recipe_files[0].filename(), "bar.bb");
+  EXPECT_EQ(std::filesystem::path(config.recipe_files[0]).filename(), "bar.bb");
   ASSERT_EQ(config.collections.size(), 1u);
   EXPECT_EQ(config.priority_of(config.recipe_files[0]), 5);
 }
@@ -326,7 +326,7 @@ TEST_F(ConfigurationTest, ParsesRecipesConcurrently) {
     thread.join();
   }
   for (std::size_t i = 0; i < results.size(); ++i) {
-    EXPECT_EQ(results[i], config.recipe_files[i].stem().string() + "-s");
+    EXPECT_EQ(results[i], std::filesystem::path(config.recipe_files[i]).stem().string() + "-s");
   }
 }
 

@@ -71,19 +71,22 @@ TEST(FileLogTest, SettledContentIsRememberedAcrossRoundsAndRacyContentIsNot) {
   {
     FileStatCache round(&settled);
     for (const auto& file : {old_file, new_file}) {
-      EXPECT_EQ(round.content_hash(file.string(), round.current(file.string(), true)),
-                content_hash_of(file == old_file ? "A = \"1\"\n" : "B = \"1\"\n"));
+      EXPECT_EQ(
+          round.content_hash(Symbol(file.string()), round.current(Symbol(file.string()), true)),
+          content_hash_of(file == old_file ? "A = \"1\"\n" : "B = \"1\"\n"));
     }
   }
   FileStatCache next(&settled);
-  EXPECT_EQ(settled.find(old_file.string(), next.current(old_file.string(), true)),
+  EXPECT_EQ(settled.find(Symbol(old_file.string()), next.current(Symbol(old_file.string()), true)),
             content_hash_of("A = \"1\"\n"));
-  EXPECT_EQ(settled.find(new_file.string(), next.current(new_file.string(), true)), std::nullopt);
+  EXPECT_EQ(settled.find(Symbol(new_file.string()), next.current(Symbol(new_file.string()), true)),
+            std::nullopt);
   // Edited since (same size, times moved): the remembered hash no longer applies.
   dir.write("old.conf", "A = \"2\"\n");
   FileStatCache after_edit(&settled);
-  EXPECT_EQ(settled.find(old_file.string(), after_edit.current(old_file.string(), true)),
-            std::nullopt);
+  EXPECT_EQ(
+      settled.find(Symbol(old_file.string()), after_edit.current(Symbol(old_file.string()), true)),
+      std::nullopt);
 }
 
 TEST(FileLogTest, ARacyFileEditedUnseenIsCaughtInEveryRound) {

@@ -9,18 +9,19 @@
 namespace bbrun::server::metadata {
 namespace {
 
-Configuration configuration() {
+std::shared_ptr<const Configuration> configuration() {
   auto data = std::make_shared<DataStore>();
   data->set_var("OVERRIDES", "arm");
   data->set_var("BASE", "base");
   Configuration config;
   config.data = data;
-  return config;
+  return std::make_shared<const Configuration>(std::move(config));
 }
 
-Recipe recipe_over(const Configuration& config) {
+Recipe recipe_over(const Configuration& config,
+                   const std::filesystem::path& file = "/layer/recipes/r_1.0.bb") {
   Recipe recipe;
-  recipe.file = "/layer/recipes/r_1.0.bb";
+  recipe.file = file;
   recipe.pn = "r";
   recipe.appends = {"/layer/recipes/r_%.bbappend"};
   recipe.data = std::make_shared<DataStore>(config.data);
@@ -39,8 +40,14 @@ Recipe recipe_over(const Configuration& config) {
 
 TEST(RecipeCodecTest, DecodedRecipeReadsAsTheOriginal) {
   auto config = configuration();
-  auto original = recipe_over(config);
-  auto decoded = decode_recipe(encode_recipe(original), config);
+  auto original = recipe_over(*config);
+  auto encoded = encode_recipe(original);
+  int layers_asked = 0;
+  auto decoded = decode_recipe(encoded.header, config, [&](const std::filesystem::path& file) {
+    ++layers_asked;
+    EXPECT_EQ(file, original.file);
+    return std::optional(encoded.layer);
+  });
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->file, original.file);
   EXPECT_EQ(decoded->pn, "r");
@@ -48,8 +55,9 @@ TEST(RecipeCodecTest, DecodedRecipeReadsAsTheOriginal) {
   EXPECT_EQ(decoded->names.pv, "1.0");
   EXPECT_EQ(decoded->names.provides, original.names.provides);
   EXPECT_EQ(decoded->names.runtime, original.names.runtime);
-  // The variables are decoded when first used, not before.
+  // The variables are read and decoded when first used, not before.
   EXPECT_FALSE(decoded->data.built());
+  EXPECT_EQ(layers_asked, 0);
   for (const char* name : {"A", "BASE", "GONE"}) {
     EXPECT_EQ(*decoded->data->get_var(name), *original.data->get_var(name)) << name;
   }
@@ -58,22 +66,38 @@ TEST(RecipeCodecTest, DecodedRecipeReadsAsTheOriginal) {
   EXPECT_EQ(decoded->data->defined_at("A"), original.data->defined_at("A"));
   EXPECT_EQ(decoded->data->keys(), original.data->keys());
   EXPECT_TRUE(decoded->data.built());
+  EXPECT_EQ(layers_asked, 1);
 }
 
-TEST(RecipeCodecTest, DamagedBytesAreRefused) {
+TEST(RecipeCodecTest, DamagedHeadersAreRefused) {
   auto config = configuration();
-  std::string bytes = encode_recipe(recipe_over(config));
-  for (size_t size = 0; size < bytes.size(); ++size) {
-    EXPECT_FALSE(decode_recipe(bytes.substr(0, size), config)) << "cut at " << size;
+  std::string header = encode_recipe(recipe_over(*config)).header;
+  auto no_layer = [](const std::filesystem::path&) { return std::optional<std::string>(); };
+  for (size_t size = 0; size < header.size(); ++size) {
+    EXPECT_FALSE(decode_recipe(header.substr(0, size), config, no_layer)) << "cut at " << size;
   }
-  EXPECT_FALSE(decode_recipe(bytes + "x", config));
-  EXPECT_FALSE(decode_recipe(std::string(100, '\xff'), config));
-  // A changed byte among the variables, which are decoded only later, fails the checksum now.
-  std::string flipped = bytes;
+  EXPECT_FALSE(decode_recipe(header + "x", config, no_layer));
+  EXPECT_FALSE(decode_recipe(std::string(100, '\xff'), config, no_layer));
+}
+
+TEST(RecipeCodecTest, DamagedOrMissingLayerIsParsedAgainFromTheFile) {
+  // Given a saved recipe whose variables come back damaged (a changed byte fails the header's
+  // checksum) or not at all, we should read the recipe's file again rather than trust them.
+  bbrun::testing::TempDir dir;
+  auto file = dir.write("r_1.0.bb", "A = \"from the file\"\n");
+  auto config = configuration();
+  auto encoded = encode_recipe(recipe_over(*config, file));
+  std::string flipped = encoded.layer;
   size_t at = flipped.find("${BASE}-a");
   ASSERT_NE(at, std::string::npos);
   flipped[at + 2] = 'b';
-  EXPECT_FALSE(decode_recipe(flipped, config));
+  for (const auto& layer : {std::optional(flipped), std::optional<std::string>()}) {
+    auto decoded =
+        decode_recipe(encoded.header, config, [&](const std::filesystem::path&) { return layer; });
+    ASSERT_TRUE(decoded);
+    EXPECT_EQ(*decoded->data->get_var("A"), "from the file");
+    EXPECT_EQ(*decoded->data->get_var("PV"), "1.0");
+  }
 }
 
 TEST(RecipeCodecTest, FileLogRoundTrips) {
@@ -84,7 +108,7 @@ TEST(RecipeCodecTest, FileLogRoundTrips) {
   log.read(dir.path() / "read.inc");
   auto decoded = decode_file_log(encode_file_log(log));
   ASSERT_TRUE(decoded);
-  EXPECT_EQ(decoded->states().size(), 2u);
+  EXPECT_EQ(decoded->paths().size(), 2u);
   EXPECT_TRUE(decoded->unchanged());
   EXPECT_FALSE(decode_file_log("\x05"));
 }
