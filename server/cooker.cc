@@ -37,9 +37,9 @@ constexpr const char* k_jobserver_fifo = "bbrun.jobserver";
 class BuildEvents final : public EventSink {
 public:
   explicit BuildEvents(UiSession* session) : m_session(session) {}
-  void send_event(Json event) override {
+  void send_line(std::string line) override {
     if (m_session != nullptr) {
-      m_session->send_event(std::move(event));
+      m_session->send_line(std::move(line));
     }
   }
   void detach() { m_session = nullptr; }

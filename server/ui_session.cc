@@ -86,8 +86,8 @@ void UiSession::reply(protocol::Json reply) {
   m_replies.write(common::encode_line(reply));
 }
 
-void UiSession::send_event(protocol::Json event) {
-  m_events.write(common::encode_line(event));
+void UiSession::send_line(std::string line) {
+  m_events.write(std::move(line));
 }
 
 void UiSession::close(const std::string& why) {

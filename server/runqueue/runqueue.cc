@@ -79,11 +79,15 @@ std::string RunQueue::label(TaskIndex index) const {
   return task_label(m_graph, m_recipes, index);
 }
 
-protocol::Json RunQueue::task_fields(TaskIndex index) const {
+EventLine RunQueue::task_event(std::string_view type, TaskIndex index,
+                               std::string_view task) const {
   const auto& node = m_graph.nodes[index];
-  return {{"recipe", m_recipes[node.recipe].pn},
-          {"file", m_recipes[node.recipe].file.string()},
-          {"task", node.task}};
+  const auto& recipe = m_recipes[node.recipe];
+  EventLine event(type);
+  event.field("recipe", std::string_view(recipe.pn))
+      .field("file", std::string_view(recipe.file.native()))
+      .field("task", task.empty() ? std::string_view(node.task) : task);
+  return event;
 }
 
 void RunQueue::start(std::function<void(const BuildSummary&)> on_finished) {
@@ -226,12 +230,10 @@ void RunQueue::start_task(TaskIndex index) {
   auto& run = m_runs[index];
   ++m_started;
   run.started = protocol::monotonic_seconds();
-  auto fields = task_fields(index);
-  fields["number"] = m_started;
-  fields["total"] = m_to_run;
+  auto event = task_event(protocol::event::task_started, index);
+  event.field("number", m_started).field("total", m_to_run);
   if (run.decision.noexec || m_options.dry_run) {
-    fields[run.decision.noexec ? "noexec" : "dry_run"] = true;
-    m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
+    event.field(run.decision.noexec ? "noexec" : "dry_run", true).send(m_events);
     complete_task(index);
     return;
   }
@@ -239,7 +241,7 @@ void RunQueue::start_task(TaskIndex index) {
   const auto& recipe = m_recipes[node.recipe];
   auto plan = exec::plan_task(recipe.data, recipe.pn, node.task, m_environment);
   if (!plan) {
-    m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
+    event.send(m_events);
     fail_task(index, plan.error().describe(), {});
     return;
   }
@@ -248,13 +250,11 @@ void RunQueue::start_task(TaskIndex index) {
   auto started =
       m_executor.start(index, std::move(*plan),
                        [this, index](exec::TaskOutcome outcome) { finish_task(index, outcome); });
+  event.send(m_events);
   if (!started) {
     --m_running;
-    m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
     fail_task(index, started.error().describe(), {});
-    return;
   }
-  m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
 }
 
 void RunQueue::finish_task(TaskIndex index, const exec::TaskOutcome& outcome) {
@@ -280,12 +280,12 @@ void RunQueue::complete_task(TaskIndex index) {
   ++m_summary.ran;
   double duration = protocol::monotonic_seconds() - run.started;
   record_stamp(index, duration);
-  auto fields = task_fields(index);
-  fields["duration"] = duration;
+  auto event = task_event(protocol::event::task_completed, index);
+  event.field("duration", duration);
   if (run.decision.noexec || m_options.dry_run) {
-    fields[run.decision.noexec ? "noexec" : "dry_run"] = true;
+    event.field(run.decision.noexec ? "noexec" : "dry_run", true);
   }
-  m_events.send_event(protocol::make_event(protocol::event::task_completed, fields));
+  event.send(m_events);
   release_dependents(index);
 }
 
@@ -347,13 +347,13 @@ void RunQueue::fail_task(TaskIndex index, const std::string& reason,
   m_runs[index].status = Status::failed;
   ++m_summary.failed;
   m_summary.failed_tasks.push_back(label(index));
-  auto fields = task_fields(index);
-  fields["reason"] = reason;
+  auto event = task_event(protocol::event::task_failed, index);
+  event.field("reason", std::string_view(reason));
   if (!log.empty()) {
-    fields["log"] = log.string();
-    fields["log_tail"] = exec::read_log_tail(log, k_failure_tail_lines);
+    event.field("log", std::string_view(log.native()))
+        .strings("log_tail", exec::read_log_tail(log, k_failure_tail_lines));
   }
-  m_events.send_event(protocol::make_event(protocol::event::task_failed, fields));
+  event.send(m_events);
   if (m_options.keep_going) {
     skip_dependents(index);
   } else {
@@ -370,9 +370,9 @@ void RunQueue::skip_dependents(TaskIndex index) {
       auto& run = m_runs[dependent];
       if (run.status == Status::waiting) {
         run.status = Status::skipped;
-        auto fields = task_fields(dependent);
-        fields["reason"] = fmt::format("depends on failed task {}", label(index));
-        m_events.send_event(protocol::make_event(protocol::event::task_skipped, fields));
+        task_event(protocol::event::task_skipped, dependent)
+            .field("reason", fmt::format("depends on failed task {}", label(index)))
+            .send(m_events);
         stack.push_back(dependent);
       }
     }

@@ -133,7 +133,9 @@ private:
   void skip_dependents(TaskIndex index);
   void maybe_finish();
   std::string label(TaskIndex index) const;
-  common::protocol::Json task_fields(TaskIndex index) const;
+  /// The event `type` of the task at `index`, with its "recipe", "file" and "task" (`task`, or
+  /// the graph's name for it when empty); the caller adds the rest and sends it.
+  EventLine task_event(std::string_view type, TaskIndex index, std::string_view task = {}) const;
 
   boost::asio::io_context& m_io;
   TaskGraph m_graph;

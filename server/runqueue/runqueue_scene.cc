@@ -144,16 +144,16 @@ void RunQueue::schedule_setscene() {
       TaskIndex index = m_setscene.back();
       m_setscene.pop_back();
       auto& run = m_runs[index];
-      auto fields = task_fields(index);
-      fields["task"] = setscene_name(fields["task"]);
-      fields["setscene"] = true;
-      fields["number"] = ++m_setscene_started;
-      fields["total"] = m_setscene_total;
+      auto event = task_event(protocol::event::task_started, index,
+                              setscene_name(m_graph.nodes[index].task));
+      event.field("setscene", true)
+          .field("number", ++m_setscene_started)
+          .field("total", m_setscene_total);
       if (m_options.dry_run) {
-        fields["dry_run"] = true;
+        event.field("dry_run", true);
       }
       run.started = protocol::monotonic_seconds();
-      m_events.send_event(protocol::make_event(protocol::event::task_started, fields));
+      event.send(m_events);
       batch.push_back(index);
       requests.push_back({{label(index), run.decision.unihash}, run.decision.sstate_outputs});
     }
@@ -186,29 +186,29 @@ void RunQueue::setscene_done(TaskIndex index, const sstate::RestoreResult& resul
     warn(warning);
   }
   auto& run = m_runs[index];
-  auto fields = task_fields(index);
-  fields["task"] = setscene_name(fields["task"]);
-  fields["setscene"] = true;
+  auto event =
+      task_event(protocol::event::task_completed, index, setscene_name(m_graph.nodes[index].task));
+  event.field("setscene", true);
   if (result.from) {
     run.status = Status::restored;
     m_covered[index] = true;
     ++m_summary.restored[std::string(sstate::store_kind_name(*result.from))];
     record_stamp(index, protocol::monotonic_seconds() - run.started);
-    fields["restored_from"] = sstate::store_kind_name(*result.from);
+    event.field("restored_from", sstate::store_kind_name(*result.from));
   } else if (result.store_dropped) {
     // One summary in run_init rather than a line per task: a cache that dies during a large
     // build would otherwise bury its own warning under one line for each object it had.
-    fields["restored"] = false;
+    event.field("restored", false);
     ++m_restores_lost;
   } else {
-    fields["restored"] = false;
+    event.field("restored", false);
     warn(fmt::format("{}: {}; running the real task instead", label(index) + "_setscene",
                      result.error.empty() ? "the object is gone" : result.error));
   }
   if (m_options.dry_run) {
-    fields["dry_run"] = true;
+    event.field("dry_run", true);
   }
-  m_events.send_event(protocol::make_event(protocol::event::task_completed, fields));
+  event.send(m_events);
 }
 
 // A task with [sstate-outputs] that ran: its outputs go to the cache before it counts as

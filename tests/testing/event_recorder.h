@@ -11,7 +11,10 @@ namespace bbrun::testing {
 
 class EventRecorder final : public server::EventSink {
 public:
-  void send_event(common::protocol::Json event) override { m_events.push_back(std::move(event)); }
+  /// Each line is parsed back: what the server writes must be JSON a client reads.
+  void send_line(std::string line) override {
+    m_events.push_back(common::protocol::Json::parse(line));
+  }
 
   const std::vector<common::protocol::Json>& events() const { return m_events; }
   /// The events of `type`, in order.
