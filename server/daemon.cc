@@ -214,7 +214,9 @@ void Daemon::shut_down() {
   m_signals.cancel();
   // Removing the socket now makes new clients start a new server instead of waiting on us.
   ::unlink(m_options.paths.socket().c_str());
-  m_cooker.wind_down([this] { m_io.stop(); });
+  // Stopped from the queue, behind the writes still queued for clients (LineWriter): the reply
+  // to `-m` and what queued builds are told go out first.
+  m_cooker.wind_down([this] { boost::asio::post(m_io, [this] { m_io.stop(); }); });
 }
 
 } // namespace bbrun::server

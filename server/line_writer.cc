@@ -2,6 +2,7 @@
 // Queued pipe writer.
 #include "server/line_writer.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <fmt/core.h>
 
@@ -13,6 +14,16 @@ LineWriter::LineWriter(boost::asio::io_context& io, common::UniqueFd fd, Failure
 
 LineWriter::~LineWriter() {
   *m_alive = false;
+  // Lines queued in the handler that destroys the writer (a last reply) still go, as far as
+  // the pipe takes them now; a write already under way is left alone, lest lines interleave.
+  if (m_write_posted && m_pipe.is_open()) {
+    boost::system::error_code ec;
+    m_pipe.non_blocking(true, ec);
+    std::string_view rest = m_queued;
+    while (!ec && !rest.empty()) {
+      rest.remove_prefix(m_pipe.write_some(boost::asio::buffer(rest), ec));
+    }
+  }
 }
 
 void LineWriter::write(std::string line) {
@@ -26,7 +37,16 @@ void LineWriter::write(std::string line) {
     return;
   }
   if (!m_writing) {
-    write_front();
+    // Written once the handler queueing this line returns, with whatever else it queues: a
+    // task's end and the next task's start are one system call, not two.
+    m_writing = true;
+    m_write_posted = true;
+    boost::asio::post(m_pipe.get_executor(), [this, alive = m_alive] {
+      if (*alive && m_pipe.is_open()) {
+        m_write_posted = false;
+        write_front();
+      }
+    });
   }
 }
 

@@ -41,10 +41,11 @@ private:
   boost::asio::posix::stream_descriptor m_pipe;
   FailureHandler m_on_failure;
   size_t m_limit;
-  std::string m_queued;      ///< lines not yet being written
-  std::string m_sending;     ///< being written
-  size_t m_queued_bytes = 0; ///< in both
-  bool m_writing = false;
+  std::string m_queued;        ///< lines not yet being written
+  std::string m_sending;       ///< being written
+  size_t m_queued_bytes = 0;   ///< in both
+  bool m_writing = false;      ///< a write is under way or about to start
+  bool m_write_posted = false; ///< about to start: nothing of m_queued is written yet
   bool m_failed = false;
   // A write that completed before a close or the destruction still has its handler queued:
   // the flag tells it that the writer is gone.
