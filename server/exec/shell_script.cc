@@ -89,7 +89,7 @@ common::Result<std::string> build_shell_script(const metadata::DataStore& data,
       return common::fail(text.error());
     }
     functions += *text;
-    for (auto& callee : called_functions(data, names, *text)) {
+    for (auto& callee : called_functions(data, *names, *text)) {
       if (seen.insert(callee).second) {
         queue.push_back(std::move(callee));
       }

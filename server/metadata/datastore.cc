@@ -384,18 +384,23 @@ std::vector<std::string> DataStore::exported_variables() const {
   return names;
 }
 
-std::vector<std::string> DataStore::function_names() const {
+std::shared_ptr<const std::vector<std::string>> DataStore::function_names() const {
   static const Symbol k_func("func");
   std::lock_guard lock(m_mutex);
-  std::vector<std::string> names;
+  if (m_function_names && m_function_names_generation == m_generation) {
+    return m_function_names;
+  }
+  auto names = std::make_shared<std::vector<std::string>>();
   for (Symbol candidate : names_with_flag(k_func)) {
     const VarEntry* entry = find(candidate);
     const std::string* func = entry != nullptr ? entry->flag(k_func) : nullptr;
     if (func != nullptr && flag_is_true(*func)) {
-      names.push_back(candidate.str());
+      names->push_back(candidate.str());
     }
   }
-  return names;
+  m_function_names = std::move(names);
+  m_function_names_generation = m_generation;
+  return m_function_names;
 }
 
 bool DataStore::is_function(std::string_view name) const {

@@ -112,8 +112,9 @@ public:
   /// than going through `keys()`: each layer remembers which of its names carry `export`.
   std::vector<std::string> exported_variables() const;
 
-  /// The names of every function (flag `func`), sorted; remembered per layer as above.
-  std::vector<std::string> function_names() const;
+  /// The names of every function (flag `func`), sorted; remembered per layer as above, and the
+  /// list itself until the store changes: every shell task's script searches it.
+  std::shared_ptr<const std::vector<std::string>> function_names() const;
 
   /// Whether `name` is a function (flag `func`), resp. a Python one (also flag `python`).
   bool is_function(std::string_view name) const;
@@ -207,6 +208,8 @@ private:
     std::vector<Symbol> names;
   };
   mutable std::unordered_map<Symbol, FlaggedNames, SymbolHash> m_flagged; ///< by flag
+  mutable std::shared_ptr<const std::vector<std::string>> m_function_names;
+  mutable std::uint64_t m_function_names_generation = 0;
 
   /// Every name that has `flag` in this layer or a parent's, sorted, unique (whatever the
   /// flag's value: callers check it).

@@ -23,7 +23,7 @@ namespace {
 constexpr size_t k_failure_tail_lines = 20;
 constexpr auto k_kill_grace = std::chrono::seconds(5);
 // How long a finished task's stamp may wait to be committed with the ones after it.
-constexpr auto k_stamp_commit_delay = std::chrono::milliseconds(50);
+constexpr auto k_stamp_commit_delay = std::chrono::milliseconds(500);
 // The weight of a task when no task has been measured yet: the graph's shape decides alone.
 constexpr double k_unmeasured_task_seconds = 0.01;
 

@@ -226,7 +226,7 @@ void TaskInputScanner::add_inline_calls(std::string_view text, std::vector<std::
 }
 
 bool TaskInputScanner::is_function(std::string_view word, bool python) {
-  if (!std::binary_search(m_functions.begin(), m_functions.end(), word,
+  if (!std::binary_search(m_functions->begin(), m_functions->end(), word,
                           [](std::string_view a, std::string_view b) { return a < b; })) {
     return false;
   }

@@ -16,6 +16,7 @@
 #include "server/metadata/datastore.h"
 #include "server/stamps/signature.h"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,8 +85,8 @@ private:
   std::unordered_map<std::string, Variable> m_variables; ///< node-based: pointers stay valid
   uint32_t m_walk = 0;
   std::vector<Variable*> m_reached;
-  std::vector<std::string> m_exported;  ///< the recipe's exported variables
-  std::vector<std::string> m_functions; ///< the recipe's function names, sorted
+  std::vector<std::string> m_exported;                         ///< the recipe's exported variables
+  std::shared_ptr<const std::vector<std::string>> m_functions; ///< the recipe's, sorted
 };
 
 } // namespace bbrun::server::stamps
