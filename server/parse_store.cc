@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 
 namespace bbrun::server {
@@ -129,12 +130,18 @@ void remove_database(const std::filesystem::path& path) {
 
 } // namespace
 
-/// The layers of the recipes one load decoded, read from the store all at once when the first
+/// The layers of the recipes one load returned, read from the store all at once when the first
 /// is needed, or when the store is about to change or close (`keep`). Recipes may ask from any
 /// thread; the database is used by one at a time, under the lock.
 class StoredLayers {
 public:
   explicit StoredLayers(sqlite3* db) : m_db(db) {}
+
+  /// Read the layers of `files` only: the recipes the load returned.
+  void only(std::unordered_set<std::string> files) {
+    std::lock_guard lock(m_mutex);
+    m_files = std::move(files);
+  }
 
   /// The layer saved for `file`, handed out once.
   std::optional<std::string> take(const std::string& file) {
@@ -162,13 +169,18 @@ private:
     }
     Statement select(m_db, "SELECT file, layer FROM layers");
     while (select.ok() && select.step() == SQLITE_ROW) {
-      m_layers.emplace(select.column(0), select.column(1));
+      std::string file(select.column(0));
+      if (m_files.contains(file)) {
+        m_layers.emplace(std::move(file), select.column(1));
+      }
     }
     m_db = nullptr;
+    m_files.clear();
   }
 
   std::mutex m_mutex;
-  sqlite3* m_db; ///< until the layers are read
+  sqlite3* m_db;                           ///< until the layers are read
+  std::unordered_set<std::string> m_files; ///< whose layers to read
   std::unordered_map<std::string, std::string> m_layers;
 };
 
@@ -230,7 +242,7 @@ bool ParseStore::context_matches(const metadata::Configuration& config) {
 }
 
 std::vector<metadata::Recipe>
-ParseStore::load(std::shared_ptr<const metadata::Configuration> config) {
+ParseStore::load(std::shared_ptr<const metadata::Configuration> config, const Validator& holds) {
   keep_layers();
   m_context_current = context_matches(*config);
   if (!m_context_current) {
@@ -241,8 +253,8 @@ ParseStore::load(std::shared_ptr<const metadata::Configuration> config) {
   while (select.ok() && select.step() == SQLITE_ROW) {
     headers.emplace_back(select.column(0));
   }
-  m_layers = std::make_shared<StoredLayers>(m_db);
-  metadata::LayerSource source = [layers = m_layers](const std::filesystem::path& file) {
+  auto layers = std::make_shared<StoredLayers>(m_db);
+  metadata::LayerSource source = [layers](const std::filesystem::path& file) {
     return layers->take(file.native());
   };
   std::vector<std::optional<metadata::Recipe>> decoded(headers.size());
@@ -255,7 +267,19 @@ ParseStore::load(std::shared_ptr<const metadata::Configuration> config) {
       recipes.push_back(std::move(*recipe));
     }
   }
-  return recipes;
+  auto valid = holds(recipes);
+  std::vector<metadata::Recipe> holding;
+  std::unordered_set<std::string> files;
+  for (size_t i = 0; i < recipes.size(); ++i) {
+    if (valid[i] != 0) {
+      files.insert(recipes[i].file.native());
+      holding.push_back(std::move(recipes[i]));
+    }
+  }
+  // The layers of the recipes that no longer hold are never read.
+  layers->only(std::move(files));
+  m_layers = std::move(layers);
+  return holding;
 }
 
 common::Result<void> ParseStore::save(const metadata::Configuration& config,

@@ -20,6 +20,7 @@
 #include "server/metadata/recipe.h"
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -43,10 +44,15 @@ public:
   ParseStore& operator=(ParseStore&& other) noexcept;
   ~ParseStore();
 
-  /// The saved recipes, read through `config` (loaded just now), when they were saved by this
-  /// binary over a configuration whose files are unchanged; else none. Entries that cannot be
-  /// decoded are left out.
-  std::vector<metadata::Recipe> load(std::shared_ptr<const metadata::Configuration> config);
+  /// Which of the loaded recipes still hold (a flag for each).
+  using Validator = std::function<std::vector<char>(const std::vector<metadata::Recipe>&)>;
+
+  /// The saved recipes that `holds` accepts, read through `config` (loaded just now), when they
+  /// were saved by this binary over a configuration whose files are unchanged; else none.
+  /// Entries that cannot be decoded are left out. Only the layers of the recipes returned are
+  /// read later.
+  std::vector<metadata::Recipe> load(std::shared_ptr<const metadata::Configuration> config,
+                                     const Validator& holds);
 
   /// Save `recipes`, parsed over `config`, in one transaction. When the recipes already saved
   /// were parsed over another configuration (the last `load` found none usable), they are

@@ -134,14 +134,13 @@ MetadataCache::saved_recipes(const metadata::Configuration& config) {
     }
     m_store = std::move(*store);
   }
-  auto recipes = m_store->load(std::make_shared<const metadata::Configuration>(config));
-  auto valid = check_still_valid(recipes, config, m_settled);
+  auto recipes = m_store->load(
+      std::make_shared<const metadata::Configuration>(config),
+      [&](const auto& loaded) { return check_still_valid(loaded, config, m_settled); });
   std::unordered_map<std::string, metadata::Recipe> holding;
-  for (size_t i = 0; i < recipes.size(); ++i) {
-    if (valid[i] != 0) {
-      std::string file = recipes[i].file.native();
-      holding.emplace(std::move(file), std::move(recipes[i]));
-    }
+  for (auto& recipe : recipes) {
+    std::string file = recipe.file.native();
+    holding.emplace(std::move(file), std::move(recipe));
   }
   return holding;
 }

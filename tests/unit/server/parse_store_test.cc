@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+// The parse cache on disk, on real files: a new server's recipes read their variables from it
+// only when used, and never lose them to a later write of the store.
+#include "server/parse_store.h"
+#include "tests/testing/temp_dir.h"
+
+#include <gtest/gtest.h>
+
+namespace bbrun::server {
+namespace {
+
+using metadata::Configuration;
+using metadata::Recipe;
+
+class ParseStoreTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    m_tmp.write("build/conf/bblayers.conf", "BBLAYERS = \"${TOPDIR}/../meta\"\n");
+    m_tmp.write("meta/conf/layer.conf",
+                "BBPATH .= \":${LAYERDIR}\"\nBBFILES += \"${LAYERDIR}/recipes/*.bb\"\n");
+    m_tmp.write("defaults/conf/bitbake.conf", "TMPDIR ?= \"${TOPDIR}/tmp\"\n");
+    m_tmp.write("defaults/classes/base.bbclass", "BASE = \"1\"\n");
+    m_tmp.write("meta/recipes/a_1.0.bb", "OWN = \"a\"\n");
+    m_tmp.write("meta/recipes/b_1.0.bb", "OWN = \"b\"\n");
+  }
+
+  std::shared_ptr<const Configuration> configuration() {
+    auto config =
+        metadata::load_configuration({m_tmp.path() / "build", m_tmp.path() / "defaults", nullptr});
+    EXPECT_TRUE(config) << (config ? "" : config.error().describe());
+    return std::make_shared<const Configuration>(config ? std::move(*config) : Configuration{});
+  }
+
+  // Parse every recipe of `config` and save them in a new store.
+  void save_all(const Configuration& config) {
+    std::vector<Recipe> recipes;
+    for (const auto& file : config.recipe_files) {
+      auto parsed = metadata::parse_recipe(config, file);
+      ASSERT_TRUE(parsed) << parsed.error().describe();
+      recipes.push_back(std::move(*parsed));
+    }
+    std::vector<const Recipe*> pointers;
+    for (const auto& recipe : recipes) {
+      pointers.push_back(&recipe);
+    }
+    auto store = ParseStore::open(path());
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->save(config, pointers));
+  }
+
+  std::filesystem::path path() const { return m_tmp.path() / "build/tmp/cache/parse.db"; }
+
+  static std::vector<char> all_hold(const std::vector<Recipe>& recipes) {
+    return std::vector<char>(recipes.size(), 1);
+  }
+
+  testing::TempDir m_tmp;
+};
+
+TEST_F(ParseStoreTest, LoadedRecipesKeepTheirVariablesThroughALaterSave) {
+  // Given recipes loaded but not yet used, and then a save (one recipe parsed again), we should
+  // read every loaded recipe's variables as they were saved.
+  auto config = configuration();
+  save_all(*config);
+  auto store = ParseStore::open(path());
+  ASSERT_TRUE(store);
+  auto loaded = store->load(config, all_hold);
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_FALSE(loaded[0].data.built());
+  m_tmp.write("meta/recipes/b_1.0.bb", "OWN = \"b2\"\n");
+  auto reparsed = metadata::parse_recipe(*config, m_tmp.path() / "meta/recipes/b_1.0.bb");
+  ASSERT_TRUE(reparsed);
+  ASSERT_TRUE(store->save(*config, {&*reparsed}));
+  for (const auto& recipe : loaded) {
+    EXPECT_EQ(*recipe.data->get_var("OWN"), recipe.pn) << recipe.file;
+    EXPECT_EQ(*recipe.data->get_var("BASE"), "1");
+  }
+}
+
+TEST_F(ParseStoreTest, OnlyTheRecipesThatHoldAreReturned) {
+  auto config = configuration();
+  save_all(*config);
+  auto store = ParseStore::open(path());
+  ASSERT_TRUE(store);
+  auto loaded = store->load(config, [](const std::vector<Recipe>& recipes) {
+    std::vector<char> holds;
+    for (const auto& recipe : recipes) {
+      holds.push_back(recipe.pn == "b" ? 1 : 0);
+    }
+    return holds;
+  });
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].pn, "b");
+  EXPECT_EQ(*loaded[0].data->get_var("OWN"), "b");
+}
+
+TEST_F(ParseStoreTest, RecipesOutliveTheirStore) {
+  // Given recipes loaded from a store that is then closed, we should still read them.
+  auto config = configuration();
+  save_all(*config);
+  std::vector<Recipe> loaded;
+  {
+    auto store = ParseStore::open(path());
+    ASSERT_TRUE(store);
+    loaded = store->load(config, all_hold);
+  }
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(*loaded[1].data->get_var("OWN"), loaded[1].pn);
+}
+
+} // namespace
+} // namespace bbrun::server
