@@ -19,6 +19,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <future>
+#include <optional>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -32,14 +33,10 @@ namespace {
 
 constexpr auto k_handshake_timeout = std::chrono::seconds(10);
 
-// How builds offer their jobserver to tasks: what the make on PATH understands.
-jobserver::Style task_jobserver_style() {
-  auto make = jobserver::detect_make_version();
-  auto style = jobserver::style_for(make);
+void log_make_version(std::optional<jobserver::MakeVersion> make) {
   common::log::info("make on PATH: {}; tasks get the {} form of the jobserver",
                     make ? fmt::format("GNU Make {}.{}", make->major, make->minor) : "none",
-                    style == jobserver::Style::fifo ? "fifo" : "pipe");
-  return style;
+                    jobserver::style_for(make) == jobserver::Style::fifo ? "fifo" : "pipe");
 }
 
 } // namespace
@@ -95,7 +92,13 @@ common::Result<void> Daemon::start() {
       m_io, std::make_unique<exec::LauncherExecutor>(m_io, std::move(*launcher))));
   // `make --version` takes a few milliseconds: on a thread of its own, while the first client
   // connects and its metadata is parsed.
-  m_cooker.set_task_jobserver_style(std::async(std::launch::async, task_jobserver_style).share());
+  m_cooker.set_task_jobserver_style(std::async(std::launch::async, [this] {
+                                      auto make = jobserver::detect_make_version();
+                                      // Logged on the loop's thread: a first log line elsewhere
+                                      // sets up the time zone under Python's feet.
+                                      boost::asio::post(m_io, [make] { log_make_version(make); });
+                                      return jobserver::style_for(make);
+                                    }).share());
   // We hold the lock, so whatever socket file exists belongs to a dead server.
   ::unlink(m_options.paths.socket().c_str());
   auto listener = common::listen_unix(m_options.paths.socket());
