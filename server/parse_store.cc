@@ -254,9 +254,7 @@ ParseStore::load(std::shared_ptr<const metadata::Configuration> config, const Va
     headers.emplace_back(select.column(0));
   }
   auto layers = std::make_shared<StoredLayers>(m_db);
-  metadata::LayerSource source = [layers](const std::filesystem::path& file) {
-    return layers->take(file.native());
-  };
+  metadata::LayerSource source = [layers](const std::string& file) { return layers->take(file); };
   std::vector<std::optional<metadata::Recipe>> decoded(headers.size());
   parallel_for(headers.size(), k_decodes_per_thread,
                [&](size_t i) { decoded[i] = metadata::decode_recipe(headers[i], config, source); });

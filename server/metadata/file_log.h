@@ -96,6 +96,7 @@ public:
   /// (recipe_codec.h) and restore it.
   const std::vector<LoggedPath>& paths() const { return m_paths; }
   void restore(Symbol path, const FileState& state) { m_paths.push_back({path, state}); }
+  void reserve(size_t paths) { m_paths.reserve(paths); }
 
 private:
   /// The entry of `path`, added unseen (exists false) if the log had none. A log holds tens of

@@ -157,7 +157,9 @@ void write_file_log(ByteWriter& out, const FileLog& log) {
 
 FileLog read_file_log(ByteReader& in) {
   FileLog log;
-  for (size_t n = in.count(); n > 0 && in.ok(); --n) {
+  size_t count = in.count();
+  log.reserve(count);
+  for (size_t n = count; n > 0 && in.ok(); --n) {
     Symbol path(in.view());
     FileState state;
     uint64_t bits = in.number();
@@ -282,10 +284,10 @@ std::optional<Recipe> decode_recipe(std::string_view header,
   if (!in.ok() || !in.at_end()) {
     return std::nullopt;
   }
-  recipe.data = RecipeData::deferred(
-      [layer = std::move(layer), checksum, config = std::move(config), file = recipe.file]() {
-        return build_layer(layer(file), checksum, *config, file);
-      });
+  recipe.data = RecipeData::deferred([layer = std::move(layer), checksum,
+                                      config = std::move(config), file = recipe.file.native()]() {
+    return build_layer(layer(file), checksum, *config, file);
+  });
   return recipe;
 }
 

@@ -26,7 +26,7 @@ EncodedRecipe encode_recipe(const Recipe& recipe);
 
 /// Where a decoded recipe's layer comes from on first use: the bytes of the recipe in `file`, or
 /// nullopt when they are not to be had.
-using LayerSource = std::function<std::optional<std::string>(const std::filesystem::path& file)>;
+using LayerSource = std::function<std::optional<std::string>(const std::string& file)>;
 
 /// The recipe whose header is `header`, over `config` (loaded just now). Its datastore is built
 /// on first use (RecipeData) from what `layer` yields, its python `def` functions then defined

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_set>
 
 namespace bbrun::server::metadata {
@@ -17,8 +18,10 @@ struct TextHash {
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+// Readers share the lock: most calls find a name interned long ago, and threads decoding or
+// parsing recipes ask for the same few names (their classes and includes) at once.
 struct Shard {
-  std::mutex mutex;
+  std::shared_mutex mutex;
   // Node-based set: element addresses stay valid while other names are inserted.
   std::unordered_set<std::string, TextHash, std::equal_to<>> names;
 };
@@ -35,12 +38,14 @@ Shard& shard_of(std::string_view text) {
 
 const std::string* intern(std::string_view text) {
   Shard& shard = shard_of(text);
-  std::lock_guard lock(shard.mutex);
-  auto it = shard.names.find(text);
-  if (it == shard.names.end()) {
-    it = shard.names.emplace(text).first;
+  {
+    std::shared_lock lock(shard.mutex);
+    if (auto it = shard.names.find(text); it != shard.names.end()) {
+      return &*it;
+    }
   }
-  return &*it;
+  std::lock_guard lock(shard.mutex);
+  return &*shard.names.emplace(text).first;
 }
 
 } // namespace
@@ -54,7 +59,7 @@ Symbol::Symbol(std::string_view text) : m_text(intern(text)) {}
 
 std::optional<Symbol> Symbol::find(std::string_view text) {
   Shard& shard = shard_of(text);
-  std::lock_guard lock(shard.mutex);
+  std::shared_lock lock(shard.mutex);
   auto it = shard.names.find(text);
   return it == shard.names.end() ? std::nullopt : std::optional<Symbol>(Symbol(&*it));
 }
