@@ -100,7 +100,7 @@ public:
 
 private:
   /// The entry of `path`, added unseen (exists false) if the log had none. A log holds tens of
-  /// paths: a scan costs less than a map's nodes.
+  /// paths, rarely hundreds: comparing interned pointers in a scan costs less than a map's nodes.
   FileState& entry(Symbol path);
 
   std::vector<LoggedPath> m_paths;
