@@ -16,7 +16,7 @@ LineWriter::~LineWriter() {
   *m_alive = false;
   // Lines queued in the handler that destroys the writer (a last reply) still go, as far as
   // the pipe takes them now; a write already under way is left alone, lest lines interleave.
-  if (m_write_posted && m_pipe.is_open()) {
+  if (m_writing == Writing::soon && m_pipe.is_open()) {
     boost::system::error_code ec;
     m_pipe.non_blocking(true, ec);
     std::string_view rest = m_queued;
@@ -36,14 +36,12 @@ void LineWriter::write(std::string line) {
     fail(fmt::format("reader is not reading: {} bytes queued", m_queued_bytes));
     return;
   }
-  if (!m_writing) {
+  if (m_writing == Writing::no) {
     // Written once the handler queueing this line returns, with whatever else it queues: a
     // task's end and the next task's start are one system call, not two.
-    m_writing = true;
-    m_write_posted = true;
+    m_writing = Writing::soon;
     boost::asio::post(m_pipe.get_executor(), [this, alive = m_alive] {
       if (*alive && m_pipe.is_open()) {
-        m_write_posted = false;
         write_front();
       }
     });
@@ -54,7 +52,7 @@ void LineWriter::write_front() {
   // Lines queued while a write was under way go out together, in one system call.
   m_sending.clear();
   std::swap(m_sending, m_queued);
-  m_writing = true;
+  m_writing = Writing::now;
   boost::asio::async_write(m_pipe, boost::asio::buffer(m_sending),
                            [this, alive = m_alive](const boost::system::error_code& ec, size_t) {
                              // Destroyed, or closed (which emptied the queue): whether the
@@ -62,7 +60,7 @@ void LineWriter::write_front() {
                              if (!*alive || !m_pipe.is_open()) {
                                return;
                              }
-                             m_writing = false;
+                             m_writing = Writing::no;
                              if (ec) {
                                fail(ec.message());
                                return;

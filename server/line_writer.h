@@ -41,11 +41,11 @@ private:
   boost::asio::posix::stream_descriptor m_pipe;
   FailureHandler m_on_failure;
   size_t m_limit;
-  std::string m_queued;        ///< lines not yet being written
-  std::string m_sending;       ///< being written
-  size_t m_queued_bytes = 0;   ///< in both
-  bool m_writing = false;      ///< a write is under way or about to start
-  bool m_write_posted = false; ///< about to start: nothing of m_queued is written yet
+  std::string m_queued;      ///< lines not yet being written
+  std::string m_sending;     ///< being written
+  size_t m_queued_bytes = 0; ///< in both
+  /// idle; a write about to start (nothing of m_queued written yet); or one under way.
+  enum class Writing { no, soon, now } m_writing = Writing::no;
   bool m_failed = false;
   // A write that completed before a close or the destruction still has its handler queued:
   // the flag tells it that the writer is gone.
