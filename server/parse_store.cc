@@ -9,6 +9,7 @@
 #include <fmt/core.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -27,12 +28,13 @@ PRAGMA journal_mode=WAL;
 PRAGMA synchronous=NORMAL;
 PRAGMA mmap_size=268435456;
 CREATE TABLE IF NOT EXISTS context(key TEXT PRIMARY KEY, value BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS recipes(file TEXT PRIMARY KEY, header BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS layers(file TEXT PRIMARY KEY, layer BLOB NOT NULL);
 )";
 
-// Decoding a recipe costs about as much as a few stats: spread over the cores past this many.
+// Decoding a recipe costs about as much as a few stats: both spread over the cores past this
+// many.
 constexpr size_t k_decodes_per_thread = 128;
+constexpr size_t k_checks_per_thread = 256;
 
 const std::string& own_build_id() {
   static const std::string id = common::executable_build_id("/proc/self/exe");
@@ -242,36 +244,37 @@ bool ParseStore::context_matches(const metadata::Configuration& config) {
 }
 
 std::vector<metadata::Recipe>
-ParseStore::load(std::shared_ptr<const metadata::Configuration> config, const Validator& holds) {
+ParseStore::load(std::shared_ptr<const metadata::Configuration> config,
+                 metadata::SettledContents& settled) {
   keep_layers();
   m_context_current = context_matches(*config);
-  if (!m_context_current) {
+  auto bytes = m_context_current ? context_value(m_db, "recipes") : std::nullopt;
+  auto snapshot = bytes ? metadata::decode_snapshot(*bytes) : std::nullopt;
+  if (!snapshot) {
     return {};
   }
-  std::vector<std::string> headers;
-  Statement select(m_db, "SELECT header FROM recipes");
-  while (select.ok() && select.step() == SQLITE_ROW) {
-    headers.emplace_back(select.column(0));
-  }
+  metadata::FileStatCache stats(&settled);
+  std::vector<char> same(snapshot->files.size());
+  parallel_for(same.size(), k_checks_per_thread,
+               [&](size_t i) { same[i] = metadata::still_as_seen(snapshot->files[i], stats); });
   auto layers = std::make_shared<StoredLayers>(m_db);
   metadata::LayerSource source = [layers](const std::string& file) { return layers->take(file); };
-  std::vector<std::optional<metadata::Recipe>> decoded(headers.size());
-  parallel_for(headers.size(), k_decodes_per_thread,
-               [&](size_t i) { decoded[i] = metadata::decode_recipe(headers[i], config, source); });
-  std::vector<metadata::Recipe> recipes;
-  recipes.reserve(decoded.size());
-  for (auto& recipe : decoded) {
-    if (recipe) {
-      recipes.push_back(std::move(*recipe));
+  std::vector<std::optional<metadata::Recipe>> decoded(snapshot->recipes.size());
+  parallel_for(decoded.size(), k_decodes_per_thread, [&](size_t i) {
+    const auto& files = snapshot->recipes[i].files;
+    if (std::all_of(files.begin(), files.end(), [&](uint32_t id) { return same[id] != 0; })) {
+      decoded[i] = metadata::decode_recipe(*snapshot, i, config, source);
+      if (decoded[i] && decoded[i]->appends != config->appends_for(decoded[i]->file)) {
+        decoded[i].reset();
+      }
     }
-  }
-  auto valid = holds(recipes);
+  });
   std::vector<metadata::Recipe> holding;
   std::unordered_set<std::string> files;
-  for (size_t i = 0; i < recipes.size(); ++i) {
-    if (valid[i] != 0) {
-      files.insert(recipes[i].file.native());
-      holding.push_back(std::move(recipes[i]));
+  for (auto& recipe : decoded) {
+    if (recipe) {
+      files.insert(recipe->file.native());
+      holding.push_back(std::move(*recipe));
     }
   }
   // The layers of the recipes that no longer hold are never read.
@@ -281,46 +284,72 @@ ParseStore::load(std::shared_ptr<const metadata::Configuration> config, const Va
 }
 
 common::Result<void> ParseStore::save(const metadata::Configuration& config,
-                                      const std::vector<const metadata::Recipe*>& recipes) {
+                                      const std::vector<const metadata::Recipe*>& recipes,
+                                      const std::unordered_set<std::string>& changed) {
   if (!config.files) {
     return {};
   }
   keep_layers();
   bool ok = sqlite3_exec(m_db, "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
-  if (ok && !m_context_current) {
-    Statement put(m_db, "INSERT OR REPLACE INTO context VALUES(?1, ?2)");
-    ok = put.ok() && sqlite3_exec(m_db, "DELETE FROM recipes; DELETE FROM layers;", nullptr,
-                                  nullptr, nullptr) == SQLITE_OK;
-    std::string log = metadata::encode_file_log(*config.files);
-    for (auto [key, value] :
-         {std::pair<std::string_view, std::string_view>{"build_id", own_build_id()},
-          {"configuration", log}}) {
-      put.bind_text(1, key);
-      put.bind(2, value);
-      ok = ok && put.step() == SQLITE_DONE;
-      put.reset();
-    }
+  bool every_layer = !m_context_current;
+  Statement put(m_db, "INSERT OR REPLACE INTO context VALUES(?1, ?2)");
+  ok = ok && put.ok();
+  std::string snapshot = metadata::encode_snapshot(recipes);
+  std::string log = metadata::encode_file_log(*config.files);
+  for (auto [key, value] :
+       {std::pair<std::string_view, std::string_view>{"build_id", own_build_id()},
+        {"configuration", log},
+        {"recipes", snapshot}}) {
+    put.bind_text(1, key);
+    put.bind(2, value);
+    ok = ok && put.step() == SQLITE_DONE;
+    put.reset();
   }
-  Statement insert_header(m_db, "INSERT OR REPLACE INTO recipes VALUES(?1, ?2)");
-  Statement insert_layer(m_db, "INSERT OR REPLACE INTO layers VALUES(?1, ?2)");
-  ok = ok && insert_header.ok() && insert_layer.ok();
-  for (size_t i = 0; ok && i < recipes.size(); ++i) {
-    auto encoded = metadata::encode_recipe(*recipes[i]);
-    for (auto [insert, bytes] :
-         {std::pair{&insert_header, &encoded.header}, std::pair{&insert_layer, &encoded.layer}}) {
-      insert->bind_text(1, recipes[i]->file.native());
-      insert->bind(2, *bytes);
-      ok = ok && insert->step() == SQLITE_DONE;
-      insert->reset();
-    }
-  }
+  ok = ok && write_layers(recipes, every_layer ? nullptr : &changed);
   if (!ok || sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
     auto message = sqlite_message(m_db, "save parsed recipes");
     sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    m_context_current = false;
     return fail(ErrorKind::io, message);
   }
   m_context_current = true;
   return {};
+}
+
+bool ParseStore::write_layers(const std::vector<const metadata::Recipe*>& recipes,
+                              const std::unordered_set<std::string>* changed) {
+  std::unordered_set<std::string> kept;
+  for (const auto* recipe : recipes) {
+    kept.insert(recipe->file.native());
+  }
+  // Layers of recipes gone from the snapshot are dropped: they would only take space.
+  std::vector<std::string> gone;
+  {
+    Statement select(m_db, "SELECT file FROM layers");
+    while (select.ok() && select.step() == SQLITE_ROW) {
+      if (std::string file(select.column(0)); !kept.contains(file)) {
+        gone.push_back(std::move(file));
+      }
+    }
+  }
+  Statement remove(m_db, "DELETE FROM layers WHERE file=?1");
+  Statement insert(m_db, "INSERT OR REPLACE INTO layers VALUES(?1, ?2)");
+  bool ok = remove.ok() && insert.ok();
+  for (const auto& file : gone) {
+    remove.bind_text(1, file);
+    ok = ok && remove.step() == SQLITE_DONE;
+    remove.reset();
+  }
+  for (const auto* recipe : recipes) {
+    if (ok && (changed == nullptr || changed->contains(recipe->file.native()))) {
+      std::string layer = metadata::encode_layer(*recipe);
+      insert.bind_text(1, recipe->file.native());
+      insert.bind(2, layer);
+      ok = insert.step() == SQLITE_DONE;
+      insert.reset();
+    }
+  }
+  return ok;
 }
 
 } // namespace bbrun::server

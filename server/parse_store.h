@@ -4,15 +4,14 @@
 //
 // Format (PRAGMA user_version = k_format), in ${TMPDIR}/cache/bbrun-parse.db:
 //   context(key TEXT PRIMARY KEY, value BLOB): "build_id", the bbrun binary that saved the
-//     recipes (the encoding is its own), and "configuration", the file log of the configuration
-//     they were parsed over
-//   recipes(file TEXT PRIMARY KEY, header BLOB) and layers(file TEXT PRIMARY KEY, layer BLOB),
-//     each recipe's two parts as recipe_codec.h encodes them
+//     recipes (the encoding is its own); "configuration", the file log of the configuration
+//     they were parsed over; "recipes", the snapshot of the last parse's recipes (recipe_codec.h)
+//   layers(file TEXT PRIMARY KEY, layer BLOB): each recipe's own variables (recipe_codec.h)
 // Saved recipes are offered only while the binary is the same and the configuration's files are
-// unchanged; the caller then checks each against its own file log, as for recipes kept in
-// memory. A load reads the headers only: the layers are read, all at once, when the first
-// recipe's variables are used, or before the store is written or closed, whichever comes
-// first. The cache only ever saves work: a file that cannot be used is recreated.
+// unchanged, and each only while the files it read are. A load reads the snapshot, one row: the
+// layers are read, all at once, when the first recipe's variables are used, or before the
+// store is written or closed, whichever comes first. The cache only ever saves work: a file
+// that cannot be used is recreated.
 #pragma once
 
 #include "common/result.h"
@@ -20,8 +19,9 @@
 #include "server/metadata/recipe.h"
 
 #include <filesystem>
-#include <functional>
 #include <memory>
+#include <string>
+#include <unordered_set>
 #include <vector>
 
 struct sqlite3;
@@ -32,7 +32,7 @@ class StoredLayers;
 
 class ParseStore {
 public:
-  static constexpr int k_format = 2;
+  static constexpr int k_format = 3;
 
   /// Open or create the store at `path` (and its directory).
   static common::Result<ParseStore> open(const std::filesystem::path& path);
@@ -44,31 +44,36 @@ public:
   ParseStore& operator=(ParseStore&& other) noexcept;
   ~ParseStore();
 
-  /// Which of the loaded recipes still hold (a flag for each).
-  using Validator = std::function<std::vector<char>(const std::vector<metadata::Recipe>&)>;
-
-  /// The saved recipes that `holds` accepts, read through `config` (loaded just now), when they
-  /// were saved by this binary over a configuration whose files are unchanged; else none.
-  /// Entries that cannot be decoded are left out. Only the layers of the recipes returned are
-  /// read later.
+  /// The saved recipes that still hold, read through `config` (loaded just now): saved by this
+  /// binary over a configuration whose files are unchanged, given the same appends by `config`,
+  /// and none of the files they read or looked for changed since (as FileLog::unchanged judges,
+  /// with `settled`). Only the layers of the recipes returned are read later.
   std::vector<metadata::Recipe> load(std::shared_ptr<const metadata::Configuration> config,
-                                     const Validator& holds);
+                                     metadata::SettledContents& settled);
 
-  /// Save `recipes`, parsed over `config`, in one transaction. When the recipes already saved
-  /// were parsed over another configuration (the last `load` found none usable), they are
-  /// dropped first.
+  /// Save `recipes`, the whole result of a parse over `config`, in one transaction: the header
+  /// of each, and the layers of those whose file is in `changed` (the others' are saved
+  /// already). When what the store holds was parsed over another configuration (the last
+  /// `load` found nothing usable) or a save failed since, every layer is written.
   common::Result<void> save(const metadata::Configuration& config,
-                            const std::vector<const metadata::Recipe*>& recipes);
+                            const std::vector<const metadata::Recipe*>& recipes,
+                            const std::unordered_set<std::string>& changed);
 
 private:
   explicit ParseStore(sqlite3* db) : m_db(db) {}
   bool context_matches(const metadata::Configuration& config);
+  /// Write the layers of `recipes` whose file is in `changed` (of all when it is null), and drop
+  /// those of files not among them.
+  bool write_layers(const std::vector<const metadata::Recipe*>& recipes,
+                    const std::unordered_set<std::string>* changed);
   /// Read the layers the last load left in the store, before it changes or closes.
   void keep_layers();
 
   sqlite3* m_db = nullptr;
   std::shared_ptr<StoredLayers> m_layers; ///< of the last load
-  bool m_context_current = false; ///< the saved context is `config`'s, as of the last load/save
+  /// The store holds the context of the configuration last loaded or saved, and a layer for
+  /// each recipe of its snapshot.
+  bool m_context_current = false;
 };
 
 } // namespace bbrun::server

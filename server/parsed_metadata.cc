@@ -134,9 +134,7 @@ MetadataCache::saved_recipes(const metadata::Configuration& config) {
     }
     m_store = std::move(*store);
   }
-  auto recipes = m_store->load(
-      std::make_shared<const metadata::Configuration>(config),
-      [&](const auto& loaded) { return check_still_valid(loaded, config, m_settled); });
+  auto recipes = m_store->load(std::make_shared<const metadata::Configuration>(config), m_settled);
   std::unordered_map<std::string, metadata::Recipe> holding;
   for (auto& recipe : recipes) {
     std::string file = recipe.file.native();
@@ -150,17 +148,16 @@ void MetadataCache::save(const ParsedMetadata& parsed,
   if (!m_store || fresh.empty()) {
     return;
   }
-  std::unordered_set<std::string> wanted;
+  std::unordered_set<std::string> changed;
   for (const auto& file : fresh) {
-    wanted.insert(file.native());
+    changed.insert(file.native());
   }
   std::vector<const metadata::Recipe*> recipes;
+  recipes.reserve(parsed.recipes.size());
   for (const auto& recipe : parsed.recipes) {
-    if (wanted.contains(recipe.file.native())) {
-      recipes.push_back(&recipe);
-    }
+    recipes.push_back(&recipe);
   }
-  if (auto saved = m_store->save(parsed.config, recipes); !saved) {
+  if (auto saved = m_store->save(parsed.config, recipes, changed); !saved) {
     common::log::warning("{}", saved.error().message);
   }
 }
@@ -215,6 +212,7 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
   }
   // Keep file order: reused and new recipes interleave.
   auto fresh = parser.results().begin();
+  parsed->recipes.reserve(files.size());
   for (const auto& file : files) {
     if (auto own = saved.find(file); own != saved.end()) {
       parsed->recipes.push_back(std::move(own->second));

@@ -2,6 +2,7 @@
 // File logs.
 #include "server/metadata/file_log.h"
 
+#include <algorithm>
 #include <ctime>
 #include <fstream>
 #include <functional>
@@ -146,23 +147,24 @@ size_t FileStatCache::content_hash(Symbol path, const FileState& now) {
   return *hash;
 }
 
+bool still_as_seen(const LoggedPath& logged, FileStatCache& stats) {
+  const FileState& then = logged.state;
+  FileState now = stats.current(logged.path, then.read);
+  bool same = same_file(then, now);
+  if (!same && !(then.read && now.exists && now.size == then.size)) {
+    return false;
+  }
+  bool racy = then.read && !settled(then);
+  return (same && !racy) || stats.content_hash(logged.path, now) == then.content_hash;
+}
+
 bool FileLog::unchanged(FileStatCache* stats) const {
   FileStatCache own;
   if (stats == nullptr) {
     stats = &own;
   }
-  for (const auto& [path, then] : m_paths) {
-    FileState now = stats->current(path, then.read);
-    bool same = same_file(then, now);
-    if (!same && !(then.read && now.exists && now.size == then.size)) {
-      return false;
-    }
-    bool racy = then.read && !settled(then);
-    if ((!same || racy) && stats->content_hash(path, now) != then.content_hash) {
-      return false;
-    }
-  }
-  return true;
+  return std::all_of(m_paths.begin(), m_paths.end(),
+                     [&](const LoggedPath& logged) { return still_as_seen(logged, *stats); });
 }
 
 } // namespace bbrun::server::metadata

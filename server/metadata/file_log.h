@@ -73,6 +73,9 @@ struct LoggedPath {
   FileState state;
 };
 
+/// Whether `logged.path` still looks as it did (FileLog::unchanged tells how it is judged).
+bool still_as_seen(const LoggedPath& logged, FileStatCache& stats);
+
 /// The paths one parse looked at: files it read and paths it only checked for existence (an
 /// include that was not there, a class found further along BBPATH). Used by one thread.
 class FileLog {

@@ -4,8 +4,10 @@
 
 #include "common/log.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <unordered_map>
 
 namespace bbrun::server::metadata {
 
@@ -77,6 +79,8 @@ public:
   }
   bool ok() const { return m_ok; }
   bool at_end() const { return m_at == m_bytes.size(); }
+  /// The bytes not read yet.
+  std::string_view rest() const { return m_bytes.substr(std::min(m_at, m_bytes.size())); }
 
 private:
   std::string_view m_bytes;
@@ -141,17 +145,35 @@ VarEntry read_entry(ByteReader& in) {
   return entry;
 }
 
+void write_state(ByteWriter& out, const FileState& state) {
+  out.number((state.exists ? 1 : 0) | (state.read ? 2 : 0));
+  out.number(state.inode);
+  out.signed_number(state.size);
+  out.signed_number(state.mtime_ns);
+  out.signed_number(state.ctime_ns);
+  out.signed_number(state.seen_ns);
+  out.number(state.content_hash);
+}
+
+FileState read_state(ByteReader& in) {
+  FileState state;
+  uint64_t bits = in.number();
+  state.exists = (bits & 1) != 0;
+  state.read = (bits & 2) != 0;
+  state.inode = in.number();
+  state.size = in.signed_number();
+  state.mtime_ns = in.signed_number();
+  state.ctime_ns = in.signed_number();
+  state.seen_ns = in.signed_number();
+  state.content_hash = static_cast<size_t>(in.number());
+  return state;
+}
+
 void write_file_log(ByteWriter& out, const FileLog& log) {
   out.number(log.paths().size());
   for (const auto& [path, state] : log.paths()) {
     out.text(path.view());
-    out.number((state.exists ? 1 : 0) | (state.read ? 2 : 0));
-    out.number(state.inode);
-    out.signed_number(state.size);
-    out.signed_number(state.mtime_ns);
-    out.signed_number(state.ctime_ns);
-    out.signed_number(state.seen_ns);
-    out.number(state.content_hash);
+    write_state(out, state);
   }
 }
 
@@ -161,20 +183,30 @@ FileLog read_file_log(ByteReader& in) {
   log.reserve(count);
   for (size_t n = count; n > 0 && in.ok(); --n) {
     Symbol path(in.view());
-    FileState state;
-    uint64_t bits = in.number();
-    state.exists = (bits & 1) != 0;
-    state.read = (bits & 2) != 0;
-    state.inode = in.number();
-    state.size = in.signed_number();
-    state.mtime_ns = in.signed_number();
-    state.ctime_ns = in.signed_number();
-    state.seen_ns = in.signed_number();
-    state.content_hash = static_cast<size_t>(in.number());
-    log.restore(path, state);
+    log.restore(path, read_state(in));
   }
   return log;
 }
+
+// The same file seen alike by two parses: one entry of a snapshot's file table. When it was seen
+// does not count; the entry keeps the earliest sighting, which treats a file modified just before
+// as racy the longest.
+struct SameSighting {
+  bool operator()(const LoggedPath& a, const LoggedPath& b) const {
+    const FileState& x = a.state;
+    const FileState& y = b.state;
+    return a.path == b.path && x.exists == y.exists && x.read == y.read && x.inode == y.inode &&
+           x.size == y.size && x.mtime_ns == y.mtime_ns && x.ctime_ns == y.ctime_ns &&
+           x.content_hash == y.content_hash;
+  }
+};
+
+struct SightingHash {
+  size_t operator()(const LoggedPath& a) const {
+    return SymbolHash{}(a.path) ^ (std::hash<int64_t>{}(a.state.mtime_ns) * 31) ^
+           a.state.content_hash;
+  }
+};
 
 bool is_python_def(const VarEntry& entry) {
   return entry.content && entry.content->starts_with("def ") &&
@@ -209,12 +241,17 @@ std::shared_ptr<DataStore> decode_layer(std::string_view bytes,
 
 // The datastore of `file` from its saved layer, or, when that is gone or damaged, from parsing
 // the file again (what a cold parse would have done).
-std::shared_ptr<DataStore> build_layer(const std::optional<std::string>& bytes, uint64_t checksum,
+std::shared_ptr<DataStore> build_layer(const std::optional<std::string>& bytes,
                                        const Configuration& config,
                                        const std::filesystem::path& file) {
-  if (bytes && std::hash<std::string_view>{}(*bytes) == checksum) {
-    if (auto data = decode_layer(*bytes, config.data, file)) {
-      return data;
+  if (bytes) {
+    ByteReader in(*bytes);
+    uint64_t checksum = in.number();
+    std::string_view entries = in.rest();
+    if (in.ok() && std::hash<std::string_view>{}(entries) == checksum) {
+      if (auto data = decode_layer(entries, config.data, file)) {
+        return data;
+      }
     }
   }
   common::log::error("parse cache: the saved variables of {} are {}; parsing it again",
@@ -232,39 +269,94 @@ std::shared_ptr<DataStore> build_layer(const std::optional<std::string>& bytes, 
 
 } // namespace
 
-EncodedRecipe encode_recipe(const Recipe& recipe) {
-  ByteWriter layer;
-  const auto& entries = recipe.data->local_entries();
-  layer.number(entries.size());
-  for (const auto& [name, entry] : entries) {
-    layer.text(name.view());
-    write_entry(layer, entry);
+std::string encode_layer(const Recipe& recipe) {
+  ByteWriter entries;
+  const auto& local = recipe.data->local_entries();
+  entries.number(local.size());
+  for (const auto& [name, entry] : local) {
+    entries.text(name.view());
+    write_entry(entries, entry);
   }
-  EncodedRecipe encoded{{}, layer.take()};
+  std::string bytes = entries.take();
   ByteWriter out;
-  out.text(recipe.file.native());
-  out.text(recipe.pn);
-  out.number(recipe.appends.size());
-  for (const auto& append : recipe.appends) {
-    out.text(append.native());
-  }
-  write_file_log(out, recipe.files ? *recipe.files : FileLog());
-  out.text(recipe.names.pv);
-  for (const auto* words : {&recipe.names.provides, &recipe.names.runtime}) {
-    out.number(words->size());
-    for (const auto& word : *words) {
-      out.text(word);
-    }
-  }
-  out.number(std::hash<std::string_view>{}(encoded.layer));
-  encoded.header = out.take();
-  return encoded;
+  out.number(std::hash<std::string_view>{}(bytes));
+  return out.take() + bytes;
 }
 
-std::optional<Recipe> decode_recipe(std::string_view header,
+std::string encode_snapshot(const std::vector<const Recipe*>& recipes) {
+  std::unordered_map<LoggedPath, uint32_t, SightingHash, SameSighting> ids;
+  std::vector<LoggedPath> table;
+  ByteWriter headers;
+  headers.number(recipes.size());
+  const std::vector<LoggedPath> no_paths;
+  for (const Recipe* recipe : recipes) {
+    const auto& paths = recipe->files ? recipe->files->paths() : no_paths;
+    headers.number(paths.size());
+    for (const auto& logged : paths) {
+      auto [found, added] = ids.try_emplace(logged, static_cast<uint32_t>(table.size()));
+      if (added) {
+        table.push_back(logged);
+      } else if (logged.state.seen_ns < table[found->second].state.seen_ns) {
+        table[found->second].state.seen_ns = logged.state.seen_ns;
+      }
+      headers.number(found->second);
+    }
+    ByteWriter header;
+    header.text(recipe->file.native());
+    header.text(recipe->pn);
+    header.number(recipe->appends.size());
+    for (const auto& append : recipe->appends) {
+      header.text(append.native());
+    }
+    header.text(recipe->names.pv);
+    for (const auto* words : {&recipe->names.provides, &recipe->names.runtime}) {
+      header.number(words->size());
+      for (const auto& word : *words) {
+        header.text(word);
+      }
+    }
+    headers.text(header.take());
+  }
+  ByteWriter out;
+  out.number(table.size());
+  for (const auto& [path, state] : table) {
+    out.text(path.view());
+    write_state(out, state);
+  }
+  return out.take() + headers.take();
+}
+
+std::optional<RecipeSnapshot> decode_snapshot(std::string_view bytes) {
+  ByteReader in(bytes);
+  RecipeSnapshot snapshot;
+  snapshot.files.resize(in.count());
+  for (auto& [path, state] : snapshot.files) {
+    path = Symbol(in.view());
+    state = read_state(in);
+  }
+  snapshot.recipes.resize(in.count());
+  for (auto& recipe : snapshot.recipes) {
+    recipe.files.resize(in.count());
+    for (auto& id : recipe.files) {
+      uint64_t number = in.number();
+      if (number >= snapshot.files.size()) {
+        return std::nullopt;
+      }
+      id = static_cast<uint32_t>(number);
+    }
+    recipe.header = in.view();
+  }
+  if (!in.ok() || !in.at_end()) {
+    return std::nullopt;
+  }
+  return snapshot;
+}
+
+std::optional<Recipe> decode_recipe(const RecipeSnapshot& snapshot, size_t index,
                                     std::shared_ptr<const Configuration> config,
                                     LayerSource layer) {
-  ByteReader in(header);
+  const auto& entry = snapshot.recipes.at(index);
+  ByteReader in(entry.header);
   Recipe recipe;
   recipe.file = in.text();
   recipe.pn = in.text();
@@ -272,7 +364,6 @@ std::optional<Recipe> decode_recipe(std::string_view header,
   for (auto& append : recipe.appends) {
     append = in.text();
   }
-  recipe.files = std::make_shared<const FileLog>(read_file_log(in));
   recipe.names.pv = in.text();
   for (auto* words : {&recipe.names.provides, &recipe.names.runtime}) {
     words->resize(in.count());
@@ -280,14 +371,19 @@ std::optional<Recipe> decode_recipe(std::string_view header,
       word = in.text();
     }
   }
-  uint64_t checksum = in.number();
   if (!in.ok() || !in.at_end()) {
     return std::nullopt;
   }
-  recipe.data = RecipeData::deferred([layer = std::move(layer), checksum,
-                                      config = std::move(config), file = recipe.file.native()]() {
-    return build_layer(layer(file), checksum, *config, file);
-  });
+  auto log = std::make_shared<FileLog>();
+  log->reserve(entry.files.size());
+  for (uint32_t id : entry.files) {
+    log->restore(snapshot.files[id].path, snapshot.files[id].state);
+  }
+  recipe.files = std::move(log);
+  recipe.data = RecipeData::deferred(
+      [layer = std::move(layer), config = std::move(config), file = recipe.file.native()]() {
+        return build_layer(layer(file), *config, file);
+      });
   return recipe;
 }
 

@@ -11,29 +11,42 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bbrun::server::metadata {
 
-/// A recipe as bytes, in two parts: its `header` (file, PN, appends, file log, provided names and
-/// the checksum of its layer), which loading the store reads at once, and its own datastore
-/// `layer` (what it changed over the configuration), which is needed only when something reads
+/// Recipes as bytes, in two parts. A `snapshot` holds the header of every recipe of a parse
+/// (file, PN, appends, provided names and file log), which loading the store reads at once; the
+/// paths the logs name are listed once, in a table each log points into, so that checking what
+/// changed costs a stat per path, not per path and recipe. A recipe's `layer`, its own datastore
+/// (what it changed over the configuration) with a checksum, is needed only when something reads
 /// its variables. The format belongs to this build of bbrun: the store keys it by build id.
-struct EncodedRecipe {
-  std::string header;
-  std::string layer;
+std::string encode_snapshot(const std::vector<const Recipe*>& recipes);
+std::string encode_layer(const Recipe& recipe);
+
+/// A snapshot split, not yet decoded: its file table, and each recipe's entries in the table
+/// with its header, a view into the snapshot's bytes (which must outlive it).
+struct RecipeSnapshot {
+  struct Entry {
+    std::vector<uint32_t> files; ///< indexes into `files`: the recipe's file log
+    std::string_view header;
+  };
+  std::vector<LoggedPath> files; ///< each path seen, with what was seen of it, once
+  std::vector<Entry> recipes;
 };
-EncodedRecipe encode_recipe(const Recipe& recipe);
+/// nullopt when `bytes` are not a whole snapshot (truncated, garbage).
+std::optional<RecipeSnapshot> decode_snapshot(std::string_view bytes);
 
 /// Where a decoded recipe's layer comes from on first use: the bytes of the recipe in `file`, or
 /// nullopt when they are not to be had.
 using LayerSource = std::function<std::optional<std::string>(const std::string& file)>;
 
-/// The recipe whose header is `header`, over `config` (loaded just now). Its datastore is built
-/// on first use (RecipeData) from what `layer` yields, its python `def` functions then defined
-/// again through the configuration's evaluator as parsing did; layer bytes that are missing or
-/// fail the header's checksum are logged, and the recipe is parsed again from its file instead.
-/// nullopt when `header` is not a whole header (truncated, garbage).
-std::optional<Recipe> decode_recipe(std::string_view header,
+/// Recipe `index` of `snapshot`, over `config` (loaded just now). Its datastore is built on first
+/// use (RecipeData) from what `layer` yields, its python `def` functions then defined again
+/// through the configuration's evaluator as parsing did; layer bytes that are missing or fail
+/// their checksum are logged, and the recipe is parsed again from its file instead. nullopt when
+/// the header does not decode.
+std::optional<Recipe> decode_recipe(const RecipeSnapshot& snapshot, size_t index,
                                     std::shared_ptr<const Configuration> config, LayerSource layer);
 
 std::string encode_file_log(const FileLog& log);

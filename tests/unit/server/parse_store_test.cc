@@ -5,6 +5,7 @@
 #include "tests/testing/temp_dir.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 namespace bbrun::server {
 namespace {
@@ -16,8 +17,9 @@ class ParseStoreTest : public ::testing::Test {
 protected:
   void SetUp() override {
     m_tmp.write("build/conf/bblayers.conf", "BBLAYERS = \"${TOPDIR}/../meta\"\n");
-    m_tmp.write("meta/conf/layer.conf",
-                "BBPATH .= \":${LAYERDIR}\"\nBBFILES += \"${LAYERDIR}/recipes/*.bb\"\n");
+    m_tmp.write("meta/conf/layer.conf", "BBPATH .= \":${LAYERDIR}\"\n"
+                                        "BBFILES += \"${LAYERDIR}/recipes/*.bb\"\n"
+                                        "BBFILES += \"${LAYERDIR}/recipes/*.bbappend\"\n");
     m_tmp.write("defaults/conf/bitbake.conf", "TMPDIR ?= \"${TOPDIR}/tmp\"\n");
     m_tmp.write("defaults/classes/base.bbclass", "BASE = \"1\"\n");
     m_tmp.write("meta/recipes/a_1.0.bb", "OWN = \"a\"\n");
@@ -45,16 +47,13 @@ protected:
     }
     auto store = ParseStore::open(path());
     ASSERT_TRUE(store);
-    ASSERT_TRUE(store->save(config, pointers));
+    ASSERT_TRUE(store->save(config, pointers, {}));
   }
 
   std::filesystem::path path() const { return m_tmp.path() / "build/tmp/cache/parse.db"; }
 
-  static std::vector<char> all_hold(const std::vector<Recipe>& recipes) {
-    return std::vector<char>(recipes.size(), 1);
-  }
-
   testing::TempDir m_tmp;
+  metadata::SettledContents m_settled;
 };
 
 TEST_F(ParseStoreTest, LoadedRecipesKeepTheirVariablesThroughALaterSave) {
@@ -64,13 +63,13 @@ TEST_F(ParseStoreTest, LoadedRecipesKeepTheirVariablesThroughALaterSave) {
   save_all(*config);
   auto store = ParseStore::open(path());
   ASSERT_TRUE(store);
-  auto loaded = store->load(config, all_hold);
+  auto loaded = store->load(config, m_settled);
   ASSERT_EQ(loaded.size(), 2u);
   EXPECT_FALSE(loaded[0].data.built());
   m_tmp.write("meta/recipes/b_1.0.bb", "OWN = \"b2\"\n");
   auto reparsed = metadata::parse_recipe(*config, m_tmp.path() / "meta/recipes/b_1.0.bb");
   ASSERT_TRUE(reparsed);
-  ASSERT_TRUE(store->save(*config, {&*reparsed}));
+  ASSERT_TRUE(store->save(*config, {&loaded[0], &*reparsed}, {reparsed->file.native()}));
   for (const auto& recipe : loaded) {
     EXPECT_EQ(*recipe.data->get_var("OWN"), recipe.pn) << recipe.file;
     EXPECT_EQ(*recipe.data->get_var("BASE"), "1");
@@ -78,20 +77,44 @@ TEST_F(ParseStoreTest, LoadedRecipesKeepTheirVariablesThroughALaterSave) {
 }
 
 TEST_F(ParseStoreTest, OnlyTheRecipesThatHoldAreReturned) {
-  auto config = configuration();
-  save_all(*config);
+  // Given a recipe edited since the save, and another given a .bbappend since, we should get
+  // back only the recipe that neither touches.
+  m_tmp.write("meta/recipes/c_1.0.bb", "OWN = \"c\"\n");
+  save_all(*configuration());
+  m_tmp.write("meta/recipes/a_1.0.bb", "OWN = \"a, longer now\"\n");
+  m_tmp.write("meta/recipes/c_1.0.bbappend", "OWN = \"c2\"\n");
   auto store = ParseStore::open(path());
   ASSERT_TRUE(store);
-  auto loaded = store->load(config, [](const std::vector<Recipe>& recipes) {
-    std::vector<char> holds;
-    for (const auto& recipe : recipes) {
-      holds.push_back(recipe.pn == "b" ? 1 : 0);
-    }
-    return holds;
-  });
+  auto loaded = store->load(configuration(), m_settled);
   ASSERT_EQ(loaded.size(), 1u);
   EXPECT_EQ(loaded[0].pn, "b");
   EXPECT_EQ(*loaded[0].data->get_var("OWN"), "b");
+}
+
+TEST_F(ParseStoreTest, LayersOfRecipesNoLongerSavedAreDropped) {
+  auto config = configuration();
+  save_all(*config);
+  std::filesystem::remove(m_tmp.path() / "meta/recipes/b_1.0.bb");
+  config = configuration();
+  auto a = metadata::parse_recipe(*config, m_tmp.path() / "meta/recipes/a_1.0.bb");
+  ASSERT_TRUE(a);
+  {
+    auto store = ParseStore::open(path());
+    ASSERT_TRUE(store);
+    ASSERT_TRUE(store->save(*config, {&*a}, {a->file.native()}));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
+  std::vector<std::string> files;
+  sqlite3_exec(
+      db, "SELECT file FROM layers",
+      [](void* out, int, char** values, char**) {
+        static_cast<std::vector<std::string>*>(out)->emplace_back(values[0]);
+        return 0;
+      },
+      &files, nullptr);
+  sqlite3_close(db);
+  EXPECT_EQ(files, std::vector<std::string>{a->file.native()});
 }
 
 TEST_F(ParseStoreTest, RecipesOutliveTheirStore) {
@@ -102,7 +125,7 @@ TEST_F(ParseStoreTest, RecipesOutliveTheirStore) {
   {
     auto store = ParseStore::open(path());
     ASSERT_TRUE(store);
-    loaded = store->load(config, all_hold);
+    loaded = store->load(config, m_settled);
   }
   ASSERT_EQ(loaded.size(), 2u);
   EXPECT_EQ(*loaded[1].data->get_var("OWN"), loaded[1].pn);

@@ -38,15 +38,25 @@ Recipe recipe_over(const Configuration& config,
   return recipe;
 }
 
+// `recipe` alone through a snapshot and back, its layer from `layer`.
+std::optional<Recipe> round_trip(const Recipe& recipe,
+                                 const std::shared_ptr<const Configuration>& config,
+                                 LayerSource layer) {
+  std::string bytes = encode_snapshot({&recipe});
+  auto snapshot = decode_snapshot(bytes);
+  EXPECT_TRUE(snapshot);
+  return snapshot ? decode_recipe(*snapshot, 0, config, std::move(layer)) : std::nullopt;
+}
+
 TEST(RecipeCodecTest, DecodedRecipeReadsAsTheOriginal) {
   auto config = configuration();
   auto original = recipe_over(*config);
-  auto encoded = encode_recipe(original);
+  std::string layer = encode_layer(original);
   int layers_asked = 0;
-  auto decoded = decode_recipe(encoded.header, config, [&](const std::string& file) {
+  auto decoded = round_trip(original, config, [&](const std::string& file) {
     ++layers_asked;
     EXPECT_EQ(file, original.file.native());
-    return std::optional(encoded.layer);
+    return std::optional(layer);
   });
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->file, original.file);
@@ -69,31 +79,72 @@ TEST(RecipeCodecTest, DecodedRecipeReadsAsTheOriginal) {
   EXPECT_EQ(layers_asked, 1);
 }
 
-TEST(RecipeCodecTest, DamagedHeadersAreRefused) {
+TEST(RecipeCodecTest, SnapshotsKeepEachPathOnceAndEachRecipesLog) {
+  // Given two recipes whose logs share an include, we should find the include once in the
+  // snapshot's file table, and each recipe's log whole again.
+  bbrun::testing::TempDir dir;
   auto config = configuration();
-  std::string header = encode_recipe(recipe_over(*config)).header;
-  auto no_layer = [](const std::string&) { return std::optional<std::string>(); };
-  for (size_t size = 0; size < header.size(); ++size) {
-    EXPECT_FALSE(decode_recipe(header.substr(0, size), config, no_layer)) << "cut at " << size;
+  Recipe a = recipe_over(*config, dir.write("a_1.0.bb", "A = \"1\"\n"));
+  Recipe b = recipe_over(*config, dir.write("b_1.0.bb", "B = \"1\"\n"));
+  auto shared = dir.write("common.inc", "C = \"1\"\n");
+  for (Recipe* recipe : {&a, &b}) {
+    auto log = std::make_shared<FileLog>();
+    log->read(recipe->file);
+    log->read(shared);
+    log->probe(dir.path() / "absent.inc");
+    recipe->files = log;
   }
-  EXPECT_FALSE(decode_recipe(header + "x", config, no_layer));
-  EXPECT_FALSE(decode_recipe(std::string(100, '\xff'), config, no_layer));
+  std::string bytes = encode_snapshot({&a, &b});
+  auto snapshot = decode_snapshot(bytes);
+  ASSERT_TRUE(snapshot);
+  EXPECT_EQ(snapshot->files.size(), 4u);
+  auto no_layer = [](const std::string&) { return std::optional<std::string>(); };
+  for (size_t i = 0; i < 2; ++i) {
+    auto decoded = decode_recipe(*snapshot, i, config, no_layer);
+    ASSERT_TRUE(decoded);
+    const auto& original = i == 0 ? a : b;
+    EXPECT_EQ(decoded->file, original.file);
+    ASSERT_EQ(decoded->files->paths().size(), 3u);
+    for (size_t n = 0; n < 3; ++n) {
+      EXPECT_EQ(decoded->files->paths()[n].path, original.files->paths()[n].path);
+    }
+    EXPECT_TRUE(decoded->files->unchanged());
+  }
+  dir.write("common.inc", "C = \"changed\"\n");
+  EXPECT_FALSE(decode_recipe(*snapshot, 1, config, no_layer)->files->unchanged());
+}
+
+TEST(RecipeCodecTest, DamagedSnapshotsAreRefused) {
+  auto config = configuration();
+  auto recipe = recipe_over(*config);
+  std::string bytes = encode_snapshot({&recipe});
+  auto no_layer = [](const std::string&) { return std::optional<std::string>(); };
+  // Refused whole, or the recipe's header refused.
+  auto refused = [&](std::string_view damaged) {
+    auto snapshot = decode_snapshot(damaged);
+    return !snapshot || snapshot->recipes.empty() || !decode_recipe(*snapshot, 0, config, no_layer);
+  };
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    EXPECT_TRUE(refused(bytes.substr(0, size))) << "cut at " << size;
+  }
+  EXPECT_TRUE(refused(bytes + "x"));
+  EXPECT_TRUE(refused(std::string(100, '\xff')));
+  EXPECT_FALSE(refused(bytes));
 }
 
 TEST(RecipeCodecTest, DamagedOrMissingLayerIsParsedAgainFromTheFile) {
-  // Given a saved recipe whose variables come back damaged (a changed byte fails the header's
+  // Given a saved recipe whose variables come back damaged (a changed byte fails the layer's
   // checksum) or not at all, we should read the recipe's file again rather than trust them.
   bbrun::testing::TempDir dir;
   auto file = dir.write("r_1.0.bb", "A = \"from the file\"\n");
   auto config = configuration();
-  auto encoded = encode_recipe(recipe_over(*config, file));
-  std::string flipped = encoded.layer;
+  auto recipe = recipe_over(*config, file);
+  std::string flipped = encode_layer(recipe);
   size_t at = flipped.find("${BASE}-a");
   ASSERT_NE(at, std::string::npos);
   flipped[at + 2] = 'b';
   for (const auto& layer : {std::optional(flipped), std::optional<std::string>()}) {
-    auto decoded =
-        decode_recipe(encoded.header, config, [&](const std::filesystem::path&) { return layer; });
+    auto decoded = round_trip(recipe, config, [&](const std::filesystem::path&) { return layer; });
     ASSERT_TRUE(decoded);
     EXPECT_EQ(*decoded->data->get_var("A"), "from the file");
     EXPECT_EQ(*decoded->data->get_var("PV"), "1.0");
