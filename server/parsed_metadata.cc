@@ -126,13 +126,15 @@ std::optional<metadata::Configuration> MetadataCache::unchanged_configuration() 
 std::unordered_map<std::string, metadata::Recipe>
 MetadataCache::saved_recipes(const metadata::Configuration& config) {
   auto path = ParseStore::path_for(config, m_options.builddir);
-  if (!m_store) {
+  if (!m_store || m_store_path != path) {
+    m_store.reset();
     auto store = ParseStore::open(path);
     if (!store) {
       common::log::warning("parse cache {} unusable: {}", path.string(), store.error().message);
       return {};
     }
     m_store = std::move(*store);
+    m_store_path = path;
   }
   auto recipes = m_store->load(std::make_shared<const metadata::Configuration>(config), m_settled);
   std::unordered_map<std::string, metadata::Recipe> holding;

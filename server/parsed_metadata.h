@@ -10,6 +10,7 @@
 #include "server/metadata/recipe.h"
 #include "server/parse_store.h"
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -54,6 +55,7 @@ private:
 
   metadata::LoadOptions m_options;
   std::optional<ParseStore> m_store;
+  std::filesystem::path m_store_path; ///< where m_store is: TMPDIR may change between parses
   std::shared_ptr<const ParsedMetadata> m_last;
   metadata::SettledContents m_settled; ///< spares reading files again in later checks
 };

@@ -171,6 +171,19 @@ TEST_F(MetadataCacheIntegrationTest, AConfigurationChangedBetweenServersReparses
   EXPECT_EQ(value("FROM_CONF", "c"), "v2\n");
 }
 
+TEST_F(MetadataCacheIntegrationTest, AMovedTmpdirGetsTheParseCache) {
+  // Given TMPDIR moved while the server runs, we should find the recipes parsed since in the
+  // parse cache under the new TMPDIR, once the server is replaced.
+  add_recipes();
+  parse_summary();
+  auto moved = builddir() / "elsewhere";
+  write_local_conf(appends_line() + "CONF_VALUE = \"v1\"\nTMPDIR = \"" + moved.string() + "\"\n");
+  EXPECT_THAT(parse_summary(), HasSubstr("(0 cached, 3 parsed)"));
+  restart_server();
+  EXPECT_THAT(parse_summary(), HasSubstr("(3 cached, 0 parsed)"));
+  EXPECT_TRUE(std::filesystem::exists(moved / "cache" / "bbrun-parse.db"));
+}
+
 TEST_F(MetadataCacheIntegrationTest, PythonDefsOfRecipesFromTheParseCacheAreDefined) {
   m_temp.write("meta-test/classes/helpers.bbclass",
                "def helper_text(d):\n    return 'from ' + d.getVar('PN')\n");
