@@ -273,7 +273,7 @@ ParseStore::load(std::shared_ptr<const metadata::Configuration> config,
   std::unordered_set<std::string> files;
   for (auto& recipe : decoded) {
     if (recipe) {
-      files.insert(recipe->file.native());
+      files.insert(recipe->file);
       holding.push_back(std::move(*recipe));
     }
   }
@@ -320,7 +320,7 @@ bool ParseStore::write_layers(const std::vector<const metadata::Recipe*>& recipe
                               const std::unordered_set<std::string>* changed) {
   std::unordered_set<std::string> kept;
   for (const auto* recipe : recipes) {
-    kept.insert(recipe->file.native());
+    kept.insert(recipe->file);
   }
   // Layers of recipes gone from the snapshot are dropped: they would only take space.
   std::vector<std::string> gone;
@@ -341,9 +341,9 @@ bool ParseStore::write_layers(const std::vector<const metadata::Recipe*>& recipe
     remove.reset();
   }
   for (const auto* recipe : recipes) {
-    if (ok && (changed == nullptr || changed->contains(recipe->file.native()))) {
+    if (ok && (changed == nullptr || changed->contains(recipe->file))) {
       std::string layer = metadata::encode_layer(*recipe);
-      insert.bind_text(1, recipe->file.native());
+      insert.bind_text(1, recipe->file);
       insert.bind(2, layer);
       ok = insert.step() == SQLITE_DONE;
       insert.reset();

@@ -139,7 +139,7 @@ MetadataCache::saved_recipes(const metadata::Configuration& config) {
   auto recipes = m_store->load(std::make_shared<const metadata::Configuration>(config), m_settled);
   std::unordered_map<std::string, metadata::Recipe> holding;
   for (auto& recipe : recipes) {
-    std::string file = recipe.file.native();
+    std::string file = recipe.file;
     holding.emplace(std::move(file), std::move(recipe));
   }
   return holding;
@@ -152,7 +152,7 @@ void MetadataCache::save(const ParsedMetadata& parsed,
   }
   std::unordered_set<std::string> changed;
   for (const auto& file : fresh) {
-    changed.insert(file.native());
+    changed.insert(file);
   }
   std::vector<const metadata::Recipe*> recipes;
   recipes.reserve(parsed.recipes.size());
@@ -178,7 +178,7 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
     auto valid = check_still_valid(recipes, parsed->config, m_settled);
     for (size_t i = 0; i < recipes.size(); ++i) {
       if (valid[i] != 0) {
-        previous[recipes[i].file.native()] = &recipes[i];
+        previous[recipes[i].file] = &recipes[i];
       }
     }
   } else {

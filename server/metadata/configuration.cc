@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <glob.h>
 #include <regex.h>
-#include <set>
 #include <system_error>
 
 namespace bbrun::server::metadata {
@@ -212,7 +211,8 @@ std::vector<LayerCollection> Loader::collections() {
 std::vector<std::string> glob_files(const std::string& pattern) {
   std::vector<std::string> out;
   glob_t g{};
-  if (::glob(pattern.c_str(), 0, nullptr, &g) == 0) {
+  // Sorted below, bytewise: glob's own order follows the locale.
+  if (::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g) == 0) {
     for (std::size_t i = 0; i < g.gl_pathc; ++i) {
       out.emplace_back(g.gl_pathv[i]);
     }
@@ -259,9 +259,9 @@ void collect_files(const Settings& var, const fs::path& topdir, Configuration& c
   std::stable_sort(patterns.begin(), patterns.end(), [&](const auto& a, const auto& b) {
     return config.priority_of(a) < config.priority_of(b);
   });
-  // Kept as text until the end: ordering std::filesystem::path objects compares them
-  // component by component, which costs more than the rest of finding a thousand recipes.
-  std::set<std::string> recipes;
+  // Kept as text: ordering std::filesystem::path objects compares them component by
+  // component, which costs more than the rest of finding a thousand recipes.
+  std::vector<std::string> recipes;
   std::vector<fs::path> appends;
   for (const std::string& pattern : patterns) {
     for (const std::string& file : glob_files(from_topdir(topdir, pattern).string())) {
@@ -271,11 +271,13 @@ void collect_files(const Settings& var, const fs::path& topdir, Configuration& c
       if (file.ends_with(".bbappend")) {
         appends.emplace_back(file);
       } else if (file.ends_with(".bb")) {
-        recipes.insert(file);
+        recipes.push_back(file);
       }
     }
   }
-  config.recipe_files.assign(recipes.begin(), recipes.end());
+  std::sort(recipes.begin(), recipes.end());
+  recipes.erase(std::unique(recipes.begin(), recipes.end()), recipes.end());
+  config.recipe_files = std::move(recipes);
   config.appends.clear();
   config.dangling_appends.clear();
   for (const fs::path& append : appends) {
@@ -294,15 +296,15 @@ void collect_files(const Settings& var, const fs::path& topdir, Configuration& c
 
 } // namespace
 
-const std::vector<fs::path>& Configuration::appends_for(const fs::path& recipe) const {
+const std::vector<fs::path>& Configuration::appends_for(const std::string& recipe) const {
   static const std::vector<fs::path> k_none;
-  auto it = appends.find(recipe.native());
+  auto it = appends.find(recipe);
   return it == appends.end() ? k_none : it->second;
 }
 
-int Configuration::priority_of(const fs::path& file) const {
+int Configuration::priority_of(const std::string& file) const {
   for (const LayerCollection& c : collections) {
-    if (!c.pattern.empty() && Regex(c.pattern).match_start(file.string())) {
+    if (!c.pattern.empty() && Regex(c.pattern).match_start(file)) {
       return c.priority;
     }
   }

@@ -64,10 +64,10 @@ struct Configuration {
   std::shared_ptr<const FileLog> files;                ///< what loading it read and looked for
 
   /// Return the .bbappend files for `recipe`, in the order they apply.
-  const std::vector<std::filesystem::path>& appends_for(const std::filesystem::path& recipe) const;
+  const std::vector<std::filesystem::path>& appends_for(const std::string& recipe) const;
 
   /// Return the priority of the layer collection whose pattern matches `file`, else 0.
-  int priority_of(const std::filesystem::path& file) const;
+  int priority_of(const std::string& file) const;
 };
 
 /// Load the configuration as described at the top of this file. Fail with every error found

@@ -90,7 +90,7 @@ common::Result<Recipe> parse_recipe(const Configuration& config, const fs::path&
   ParseCache& cache = *config.cache;
   Evaluator ev(*d, cache);
   ev.evaluate_file(file);
-  Recipe recipe{file, {}, d, config.appends_for(file), nullptr, {}};
+  Recipe recipe{file.native(), {}, d, config.appends_for(file), nullptr, {}};
   for (const fs::path& append : recipe.appends) {
     ev.evaluate_file(append);
   }

@@ -30,7 +30,7 @@ struct ProvidedNames {
 /// A parsed recipe. `data` reads through the configuration's datastore and holds only what
 /// the recipe, its classes, includes and appends changed.
 struct Recipe {
-  std::filesystem::path file;
+  std::string file; ///< as text: a std::filesystem::path splits itself into components when made
   std::string pn;
   RecipeData data;
   std::vector<std::filesystem::path> appends; ///< the .bbappend files applied, in order

@@ -302,7 +302,7 @@ std::string encode_snapshot(const std::vector<const Recipe*>& recipes) {
       headers.number(found->second);
     }
     ByteWriter header;
-    header.text(recipe->file.native());
+    header.text(recipe->file);
     header.text(recipe->pn);
     header.number(recipe->appends.size());
     for (const auto& append : recipe->appends) {
@@ -381,7 +381,7 @@ std::optional<Recipe> decode_recipe(const RecipeSnapshot& snapshot, size_t index
   }
   recipe.files = std::move(log);
   recipe.data = RecipeData::deferred(
-      [layer = std::move(layer), config = std::move(config), file = recipe.file.native()]() {
+      [layer = std::move(layer), config = std::move(config), file = recipe.file]() {
         return build_layer(layer(file), *config, file);
       });
   return recipe;

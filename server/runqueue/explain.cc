@@ -188,7 +188,7 @@ std::vector<std::string> reasons_for(const TaskGraph& graph, const RecipeIndex& 
     return out;
   }
   const auto& node = graph.nodes[index];
-  auto before = stamps::from_record(stamps->inputs(recipes[node.recipe].file.string(), node.task));
+  auto before = stamps::from_record(stamps->inputs(recipes[node.recipe].file, node.task));
   if (!before) {
     out.push_back("its signature changed (the previous inputs were not recorded)");
     return out;

@@ -22,7 +22,7 @@ std::string task_graph_dot(const TaskGraph& graph, const RecipeIndex& recipes) {
     const auto& recipe = recipes[node.recipe];
     dot += fmt::format("{} [label=\"{} {}\\n:{}-{}\\n{}\"]\n", node_name(graph, recipes, index),
                        recipe.pn, node.task, metadata::value_or_empty(*recipe.data, "PV"),
-                       metadata::value_or_empty(*recipe.data, "PR"), recipe.file.string());
+                       metadata::value_or_empty(*recipe.data, "PR"), recipe.file);
   }
   for (TaskIndex index : graph.order) {
     for (TaskIndex dep : graph.nodes[index].deps) {

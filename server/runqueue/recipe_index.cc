@@ -83,7 +83,7 @@ uint32_t RecipeIndex::choose(const std::string& name, const std::vector<uint32_t
     if (int order = metadata::compare_versions(pv(a), pv(b)); order != 0) {
       return order > 0;
     }
-    return m_recipes[a].file < m_recipes[b].file;
+    return std::filesystem::path(m_recipes[a].file) < std::filesystem::path(m_recipes[b].file);
   };
   uint32_t best = *std::min_element(pool.begin(), pool.end(), better);
   bool several_recipes = std::any_of(

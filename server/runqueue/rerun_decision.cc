@@ -162,7 +162,7 @@ std::vector<TaskDecision> decide_reruns(const TaskGraph& graph, const RecipeInde
       decision.unihash = unihashes(task_label(graph, recipes, index), decision.signature)
                              .value_or(decision.signature);
     }
-    if (auto found = recorded.find(stamps::StampDb::task_key(recipe.file.string(), node.task));
+    if (auto found = recorded.find(stamps::StampDb::task_key(recipe.file, node.task));
         found != recorded.end()) {
       decision.stamp = std::move(found->second);
     }

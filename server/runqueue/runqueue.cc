@@ -85,7 +85,7 @@ EventLine RunQueue::task_event(std::string_view type, TaskIndex index,
   const auto& recipe = m_recipes[node.recipe];
   EventLine event(type);
   event.field("recipe", std::string_view(recipe.pn))
-      .field("file", std::string_view(recipe.file.native()))
+      .field("file", std::string_view(recipe.file))
       .field("task", task.empty() ? std::string_view(node.task) : task);
   return event;
 }
@@ -159,7 +159,7 @@ void RunQueue::forget_stamps_of_tasks_to_run() {
     const auto& decision = m_runs[index].decision;
     if (m_runs[index].status == Status::waiting && decision.stamp && decision.stamp->complete) {
       const auto& node = m_graph.nodes[index];
-      tasks.emplace_back(m_recipes[node.recipe].file.string(), node.task);
+      tasks.emplace_back(m_recipes[node.recipe].file, node.task);
     }
   }
   if (auto forgotten = m_stamps->forget(tasks); !forgotten) {
@@ -305,8 +305,8 @@ void RunQueue::record_stamp(TaskIndex index, double duration) {
   const auto& node = m_graph.nodes[index];
   auto inputs = stamps::to_record(run.decision.inputs ? *run.decision.inputs : stamps::TaskInputs{},
                                   run.decision.dep_signatures);
-  auto recorded = m_stamps->record(m_recipes[node.recipe].file.string(), node.task,
-                                   run.decision.signature, run.started, duration, inputs);
+  auto recorded = m_stamps->record(m_recipes[node.recipe].file, node.task, run.decision.signature,
+                                   run.started, duration, inputs);
   if (!recorded) {
     common::log::warning("{}: {}", label(index), recorded.error().message);
     return;

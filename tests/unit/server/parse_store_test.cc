@@ -69,7 +69,7 @@ TEST_F(ParseStoreTest, LoadedRecipesKeepTheirVariablesThroughALaterSave) {
   m_tmp.write("meta/recipes/b_1.0.bb", "OWN = \"b2\"\n");
   auto reparsed = metadata::parse_recipe(*config, m_tmp.path() / "meta/recipes/b_1.0.bb");
   ASSERT_TRUE(reparsed);
-  ASSERT_TRUE(store->save(*config, {&loaded[0], &*reparsed}, {reparsed->file.native()}));
+  ASSERT_TRUE(store->save(*config, {&loaded[0], &*reparsed}, {reparsed->file}));
   for (const auto& recipe : loaded) {
     EXPECT_EQ(*recipe.data->get_var("OWN"), recipe.pn) << recipe.file;
     EXPECT_EQ(*recipe.data->get_var("BASE"), "1");
@@ -101,7 +101,7 @@ TEST_F(ParseStoreTest, LayersOfRecipesNoLongerSavedAreDropped) {
   {
     auto store = ParseStore::open(path());
     ASSERT_TRUE(store);
-    ASSERT_TRUE(store->save(*config, {&*a}, {a->file.native()}));
+    ASSERT_TRUE(store->save(*config, {&*a}, {a->file}));
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path().c_str(), &db), SQLITE_OK);
@@ -114,7 +114,7 @@ TEST_F(ParseStoreTest, LayersOfRecipesNoLongerSavedAreDropped) {
       },
       &files, nullptr);
   sqlite3_close(db);
-  EXPECT_EQ(files, std::vector<std::string>{a->file.native()});
+  EXPECT_EQ(files, std::vector<std::string>{a->file});
 }
 
 TEST_F(ParseStoreTest, RecipesOutliveTheirStore) {
