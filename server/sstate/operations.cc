@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Shared-state operations of the helper process.
+// Shared-state operations of the helper process: the stores, and what is looked up in them.
 #include "server/sstate/operations.h"
 
 #include "server/sstate/cache_entries.h"
@@ -71,6 +71,22 @@ std::vector<CacheStore*> Stores::writers() {
   return out;
 }
 
+std::vector<CacheStore*> Stores::shared() {
+  std::vector<CacheStore*> shared = writers();
+  std::erase_if(shared, [&](CacheStore* store) { return store == &m_local; });
+  return shared;
+}
+
+bool Stores::reject_entry(CacheStore& store, std::string_view key, std::string_view method) {
+  if (store.kind() != StoreKind::http) {
+    return false;
+  }
+  failed(store, {ErrorKind::protocol,
+                 fmt::format("its answer for /ac/{} is not an entry of {}", key, method),
+                 {}});
+  return true;
+}
+
 void Stores::failed(CacheStore& store, const common::Error& error) {
   if (&store != &m_local) {
     m_failed.push_back(&store);
@@ -80,26 +96,6 @@ void Stores::failed(CacheStore& store, const common::Error& error) {
        fmt::format("shared-state {} cache {} unavailable, carrying on without it: {}",
                    store_kind_name(store.kind()), store.where(), error.message)});
 }
-
-namespace {
-
-// An entry that fails its checks (cache_entries.h). In a directory (SSTATE_DIR, a mirror) it is
-// one an older bbrun wrote under a unique hash that was not one: it counts as absent, and the
-// next store of the task replaces it. A server that answers with one is not a shared-state
-// cache (a captive portal, a misrouted proxy): it is dropped, as one that is down. Returns
-// whether it was.
-bool reject_entry(Stores& stores, CacheStore& store, std::string_view key,
-                  std::string_view method) {
-  if (store.kind() != StoreKind::http) {
-    return false;
-  }
-  stores.failed(store, {ErrorKind::protocol,
-                        fmt::format("its answer for /ac/{} is not an entry of {}", key, method),
-                        {}});
-  return true;
-}
-
-} // namespace
 
 std::map<std::string, StoreKind> find_objects(Stores& stores,
                                               const std::vector<ObjectQuery>& queries) {
@@ -129,7 +125,7 @@ std::map<std::string, StoreKind> find_objects(Stores& stores,
       if (entry && object_of(*entry, asked[i]->method)) {
         in_store.emplace(asked[i]->unihash, store->kind());
       } else if (entry) {
-        dropped = reject_entry(stores, *store, keys[i], asked[i]->method);
+        dropped = stores.reject_entry(*store, keys[i], asked[i]->method);
       }
     }
     if (!dropped) {
@@ -139,122 +135,6 @@ std::map<std::string, StoreKind> find_objects(Stores& stores,
   return found;
 }
 
-namespace {
-
-// The object named by `entry` of `store`, as a file in SSTATE_DIR (copied there when it came
-// from elsewhere); nullopt when the store does not have it after all.
-common::Result<std::optional<fs::path>> local_copy(Stores& stores, CacheStore& store,
-                                                   const std::string& sha256) {
-  auto final_path = stores.local().object_path(sha256);
-  if (&store == &stores.local()) {
-    std::error_code ec;
-    return fs::exists(final_path, ec) ? std::optional<fs::path>(final_path) : std::nullopt;
-  }
-  std::error_code ec;
-  fs::create_directories(final_path.parent_path(), ec);
-  auto temp = DirStore::temp_beside(final_path);
-  auto fetched = store.fetch_object(sha256, temp);
-  if (!fetched) {
-    return fail(fetched.error());
-  }
-  return *fetched ? std::optional<fs::path>(temp) : std::nullopt;
-}
-
-} // namespace
-
-common::Result<std::optional<StoreKind>> restore_object(Stores& stores, const ObjectQuery& query,
-                                                        const std::vector<OutputDir>& outputs) {
-  auto key = object_key(query.unihash);
-  for (CacheStore* store : stores.readers()) {
-    auto entry = store->get_entry(key);
-    if (!entry) {
-      stores.failed(*store, entry.error());
-      continue;
-    }
-    if (!*entry) {
-      continue;
-    }
-    auto sha256 = object_of(**entry, query.method);
-    if (!sha256) {
-      reject_entry(stores, *store, key, query.method);
-      continue;
-    }
-    auto object = local_copy(stores, *store, *sha256);
-    if (!object) {
-      stores.failed(*store, object.error());
-      continue;
-    }
-    if (!*object) {
-      continue;
-    }
-    std::error_code ec;
-    auto unpacked = unpack_object(**object, *sha256, outputs);
-    if (!unpacked) {
-      fs::remove(**object, ec);
-      return fail(ErrorKind::io, fmt::format("object {} from {}: {}", *sha256, store->where(),
-                                             unpacked.error().message));
-    }
-    if (store != &stores.local()) {
-      fs::rename(**object, stores.local().object_path(*sha256), ec);
-      (void)stores.local().put_entry(key, **entry);
-    }
-    return std::optional<StoreKind>(store->kind());
-  }
-  return std::optional<StoreKind>{};
-}
-
-namespace {
-
-// The stores that hold hash equivalences besides SSTATE_DIR's database: the HTTP cache, while
-// it answers.
-std::vector<CacheStore*> shared_stores(Stores& stores) {
-  std::vector<CacheStore*> shared = stores.writers();
-  std::erase_if(shared, [&](CacheStore* store) { return store == &stores.local(); });
-  return shared;
-}
-
-// The unique hash of `request`'s task, given that its outputs hash to `outhash`: what the
-// local database or, failing that, the HTTP cache says the first such outputs were stored
-// under, else the task hash itself. Recorded both ways for the next build.
-std::string equivalent_hash(Stores& stores, const StoreRequest& request,
-                            const std::string& outhash) {
-  auto db = EquivalenceDb::open(stores.sstate_dir() / "hashequiv.db");
-  auto known = db ? db->by_outhash(request.method, outhash) : std::nullopt;
-  auto key = outhash_key(request.method, outhash);
-  for (CacheStore* store : shared_stores(stores)) {
-    if (known) {
-      break;
-    }
-    auto entry = store->get_entry(key);
-    if (!entry) {
-      stores.failed(*store, entry.error());
-    } else if (*entry) {
-      known = unihash_of_outhash(**entry, request.method, outhash);
-      if (!known) {
-        reject_entry(stores, *store, key, request.method);
-      }
-    }
-  }
-  std::string unihash = known.value_or(request.taskhash);
-  if (db) {
-    auto reported = db->report(request.method, request.taskhash, outhash, known);
-    unihash = reported ? *reported : unihash;
-  }
-  for (CacheStore* store : shared_stores(stores)) {
-    auto put = store->put_entry(key, outhash_entry(request.method, outhash, unihash));
-    if (put) {
-      put = store->put_entry(unihash_key(request.method, request.taskhash),
-                             taskhash_entry(request.method, request.taskhash, unihash));
-    }
-    if (!put) {
-      stores.failed(*store, put.error());
-    }
-  }
-  return unihash;
-}
-
-} // namespace
-
 std::vector<std::optional<std::string>> shared_unihashes(Stores& stores,
                                                          const std::vector<UnihashQuery>& tasks) {
   std::vector<std::optional<std::string>> found(tasks.size());
@@ -262,7 +142,7 @@ std::vector<std::optional<std::string>> shared_unihashes(Stores& stores,
   for (const auto& task : tasks) {
     keys.push_back(unihash_key(task.method, task.taskhash));
   }
-  for (CacheStore* store : shared_stores(stores)) {
+  for (CacheStore* store : stores.shared()) {
     auto entries = store->get_entries(keys);
     if (!entries) {
       stores.failed(*store, entries.error());
@@ -274,7 +154,7 @@ std::vector<std::optional<std::string>> shared_unihashes(Stores& stores,
       const auto& entry = (*entries)[i];
       if (entry && !answers[i]) {
         answers[i] = unihash_of_taskhash(*entry, tasks[i].method, tasks[i].taskhash);
-        dropped = !answers[i] && reject_entry(stores, *store, keys[i], tasks[i].method);
+        dropped = !answers[i] && stores.reject_entry(*store, keys[i], tasks[i].method);
       }
     }
     if (!dropped) {
@@ -300,30 +180,6 @@ void record_unihashes(Stores& stores, const std::vector<UnihashQuery>& tasks,
   if (auto db = EquivalenceDb::open(stores.sstate_dir() / "hashequiv.db")) {
     (void)db->learn(mappings);
   }
-}
-
-common::Result<Stored> store_outputs(Stores& stores, const StoreRequest& request) {
-  auto staging = stores.sstate_dir() / "tmp";
-  std::error_code ec;
-  fs::create_directories(staging, ec);
-  auto temp = DirStore::temp_beside(staging / "object");
-  auto packed = pack_outputs(request.outputs, temp);
-  if (!packed) {
-    return fail(packed.error());
-  }
-  Stored stored{equivalent_hash(stores, request, packed->outhash), packed->outhash, packed->sha256};
-  auto entry = object_entry(request.method, *packed, request.outputs);
-  for (CacheStore* store : stores.writers()) {
-    auto put = store->put_object(packed->sha256, temp);
-    if (put) {
-      put = store->put_entry(object_key(stored.unihash), entry);
-    }
-    if (!put) {
-      stores.failed(*store, put.error());
-    }
-  }
-  fs::remove(temp, ec);
-  return stored;
 }
 
 common::Result<size_t> clean_recipe(Stores& stores, const std::string& pn) {

@@ -55,8 +55,17 @@ public:
   std::vector<CacheStore*> readers();
   /// The stores objects are written to: SSTATE_DIR, and the HTTP cache while it answers.
   std::vector<CacheStore*> writers();
+  /// The stores that hold hash equivalences besides SSTATE_DIR's database: the HTTP cache,
+  /// while it answers.
+  std::vector<CacheStore*> shared();
   /// Stop using `store` after `error`, with one warning.
   void failed(CacheStore& store, const common::Error& error);
+  /// `store` answered for `key` with an entry that is not one of `method` (cache_entries.h).
+  /// In a directory (SSTATE_DIR, a mirror) it is one an older bbrun wrote under a unique hash
+  /// that was not one: it counts as absent, and the next store of the task replaces it. A
+  /// server that answers with one is not a shared-state cache (a captive portal, a misrouted
+  /// proxy): it is dropped, as one that is down. Returns whether it was.
+  bool reject_entry(CacheStore& store, std::string_view key, std::string_view method);
   const std::vector<StoreWarning>& warnings() const { return m_warnings; }
   const std::filesystem::path& sstate_dir() const { return m_sstate_dir; }
 
