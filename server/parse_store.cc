@@ -31,8 +31,8 @@ CREATE TABLE IF NOT EXISTS context(key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS layers(file TEXT PRIMARY KEY, layer BLOB NOT NULL);
 )";
 
-// Decoding a recipe costs about as much as a few stats: both spread over the cores past this
-// many.
+// Work spread over the cores past this much: decoding a recipe costs about as much as a few
+// stats of the paths its log names.
 constexpr size_t k_decodes_per_thread = 128;
 constexpr size_t k_checks_per_thread = 256;
 
