@@ -57,10 +57,11 @@ public:
     return 0;
   }
   int64_t signed_number() { return static_cast<int64_t>(number()); }
-  /// A count of items that each take at least one byte: more than the bytes left is garbage.
-  size_t count() {
+  /// A count of items that each take at least `bytes_each` bytes: more than the bytes left
+  /// hold is garbage (and is never allocated for).
+  size_t count(size_t bytes_each = 1) {
     uint64_t n = number();
-    if (n > m_bytes.size() - m_at) {
+    if (n > (m_bytes.size() - m_at) / bytes_each) {
       m_ok = false;
       return 0;
     }
@@ -329,12 +330,14 @@ std::string encode_snapshot(const std::vector<const Recipe*>& recipes) {
 std::optional<RecipeSnapshot> decode_snapshot(std::string_view bytes) {
   ByteReader in(bytes);
   RecipeSnapshot snapshot;
-  snapshot.files.resize(in.count());
+  // A path takes at least its length and the seven numbers of its state; a recipe, its count
+  // of paths and the length of its header.
+  snapshot.files.resize(in.count(8));
   for (auto& [path, state] : snapshot.files) {
     path = Symbol(in.view());
     state = read_state(in);
   }
-  snapshot.recipes.resize(in.count());
+  snapshot.recipes.resize(in.count(2));
   for (auto& recipe : snapshot.recipes) {
     recipe.files.resize(in.count());
     for (auto& id : recipe.files) {
