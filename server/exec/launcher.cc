@@ -42,6 +42,8 @@ constexpr int k_pid_report_delay_ms = 20;
 // The launcher's whole state: its tasks by pid.
 class LauncherLoop {
 public:
+  explicit LauncherLoop(StartedPids& started) : m_started(started) {}
+
   [[noreturn]] void run() {
     std::vector<json> messages;
     char buffer[65536];
@@ -125,6 +127,7 @@ private:
       ::_exit(run_task_child(*plan, inherited));
     }
     ::setpgid(pid, pid);
+    m_started.record(static_cast<uint32_t>(id), pid);
     m_tasks[pid] = id;
     if (m_unreported.empty()) {
       m_report_due = now_ms() + k_pid_report_delay_ms;
@@ -187,13 +190,14 @@ private:
     ::_exit(0);
   }
 
+  StartedPids& m_started;
   FrameDecoder m_decoder;
   std::map<pid_t, int64_t> m_tasks;
   std::vector<pid_t> m_unreported; ///< started since the last report
   int64_t m_report_due = 0;        ///< when they are to be reported (CLOCK_MONOTONIC, ms)
 };
 
-[[noreturn]] void launcher_main(int socket, int fd_socket, pid_t cooker) {
+[[noreturn]] void launcher_main(int socket, int fd_socket, pid_t cooker, StartedPids& started) {
   // Hear of the cooker's death even if it is killed before it can close the socket, as a
   // SIGTERM read from the signalfd: the tasks still running are then killed, not orphaned.
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -219,7 +223,7 @@ private:
   // Nothing of the cooker's (lock, sockets, the event loop's fds) stays open here. Received fds
   // therefore get numbers above k_fd_socket_fd, as run_task_child needs.
   ::close_range(k_fd_socket_fd + 1, ~0U, 0);
-  LauncherLoop().run();
+  LauncherLoop(started).run();
 }
 
 } // namespace
@@ -279,15 +283,19 @@ common::Result<Launcher> start_launcher() {
     return common::fail(nonblocking.error());
   }
   common::UniqueFd their_fd_socket(fds[1]);
+  auto started = StartedPids::create();
+  if (!started) {
+    return common::fail(started.error());
+  }
   pid_t cooker = ::getpid();
   pid_t pid = ::fork();
   if (pid < 0) {
     return common::fail(common::ErrorKind::io, common::errno_message("fork"));
   }
   if (pid == 0) {
-    launcher_main(theirs.get(), their_fd_socket.get(), cooker);
+    launcher_main(theirs.get(), their_fd_socket.get(), cooker, **started);
   }
-  return Launcher{std::move(ours), std::move(our_fd_socket), pid};
+  return Launcher{std::move(ours), std::move(our_fd_socket), pid, std::move(*started)};
 }
 
 } // namespace bbrun::server::exec

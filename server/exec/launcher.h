@@ -19,7 +19,8 @@
 //                       {"id": N, "error": "..."}         it could not be forked
 // A task's pid is reported on its own only if it still runs 20 ms after it started (or
 // when it ended, then with its exit): most tasks end sooner, and one message per task wakes
-// the cooker once.
+// the cooker once. It is also recorded at once in memory both share (StartedPids), where the
+// cooker looks only if the launcher dies before reporting it.
 // The fd socket is a second socketpair (SOCK_SEQPACKET) that carries nothing but those fds: the
 // stream socket is written asynchronously, so fds could not be tied to a place in it. They are
 // sent before their frame is queued, so they are there when the launcher reads the frame. The
@@ -30,9 +31,11 @@
 
 #include "common/result.h"
 #include "common/unique_fd.h"
+#include "server/exec/started_pids.h"
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -44,6 +47,7 @@ struct Launcher {
   common::UniqueFd socket;    ///< the cooker's end
   common::UniqueFd fd_socket; ///< the cooker's end of the fd socket (non-blocking)
   pid_t pid = 0;
+  std::shared_ptr<StartedPids> pids;
 };
 
 /// Fork the launcher. Call it early, while the process is small and has one thread.

@@ -17,7 +17,8 @@ namespace bbrun::server::exec {
 using nlohmann::json;
 
 LauncherExecutor::LauncherExecutor(boost::asio::io_context& io, Launcher launcher)
-    : m_launcher_pid(launcher.pid), m_fd_socket(std::move(launcher.fd_socket)), m_socket(io),
+    : m_launcher_pid(launcher.pid), m_started(std::move(launcher.pids)),
+      m_fd_socket(std::move(launcher.fd_socket)), m_socket(io),
       // A second description for the writer; close-on-exec like every fd the server holds.
       m_writer(io, common::UniqueFd(::fcntl(launcher.socket.get(), F_DUPFD_CLOEXEC, 0)),
                [this](const std::string& why) { launcher_died("cannot write to it: " + why); }) {
@@ -133,6 +134,10 @@ void LauncherExecutor::launcher_died(const std::string& why) {
   auto tasks = std::move(m_tasks);
   m_tasks.clear();
   for (auto& [id, task] : tasks) {
+    // A task started in the moments before the launcher died: its pid is only in the table.
+    if (task.pid <= 0 && m_started) {
+      task.pid = m_started->find(id).value_or(0);
+    }
     if (task.pid > 0) {
       ::kill(-task.pid, SIGKILL);
     }

@@ -42,6 +42,7 @@ private:
   void launcher_died(const std::string& why);
 
   pid_t m_launcher_pid;
+  std::shared_ptr<const StartedPids> m_started;
   common::UniqueFd m_fd_socket;
   boost::asio::posix::stream_descriptor m_socket;
   LineWriter m_writer;

@@ -74,6 +74,26 @@ TEST_F(LauncherExecutorTest, LauncherAndItsTasksEndWithTheExecutor) {
   EXPECT_TRUE(testing::wait_until([task] { return !testing::process_alive(task); }));
 }
 
+TEST_F(LauncherExecutorTest, TaskStartedJustBeforeTheLauncherDiesIsKilled) {
+  // Given a task that started moments before the launcher is killed (sooner than the launcher
+  // reports its pid), we should see the task fail and its process group killed all the same.
+  ASSERT_TRUE(m_launcher->start(1, plan("echo $$ > task.pid; sleep 30"),
+                                [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  int task = 0;
+  ASSERT_TRUE(testing::wait_until([&] {
+    // Short turns of the event loop: enough to send the start, and the kill follows the task's
+    // start by less than the 20 ms after which the launcher would report its pid.
+    m_io.run_for(std::chrono::microseconds(300));
+    task = std::atoi(testing::read_file(m_temp.path() / "work/task.pid").c_str());
+    return task > 0;
+  }));
+  ::kill(m_launcher_pid, SIGKILL);
+  run_until_done();
+  ASSERT_TRUE(m_outcome);
+  EXPECT_EQ(m_outcome->status.signal, SIGKILL);
+  EXPECT_TRUE(testing::wait_until([task] { return !testing::process_alive(task); }));
+}
+
 TEST_F(LauncherExecutorTest, TaskInheritsFdsAtFixedNumbersAndNothingElse) {
   // Given a pipe's two ends to inherit, the task should have them at 3 and 4 and no fd above,
   // and once it ended neither it nor the launcher should hold the write end: our read sees
