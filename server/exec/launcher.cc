@@ -219,6 +219,13 @@ private:
   sigaddset(&child, SIGTERM);
   ::sigprocmask(SIG_BLOCK, &child, nullptr);
   int signal_fd = ::signalfd(-1, &child, SFD_NONBLOCK);
+  // A report written to the socket of a cooker already gone must fail with EPIPE, after which
+  // shut_down kills the tasks, not end the launcher before it could: SIGPIPE stays blocked
+  // here (each task's fork unblocks every signal).
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  ::sigprocmask(SIG_BLOCK, &pipe, nullptr);
   ::dup2(signal_fd, k_signal_fd);
   // Nothing of the cooker's (lock, sockets, the event loop's fds) stays open here. Received fds
   // therefore get numbers above k_fd_socket_fd, as run_task_child needs.

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <optional>
 #include <poll.h>
+#include <thread>
 
 namespace bbrun::server::exec {
 namespace {
@@ -71,6 +72,28 @@ TEST_F(LauncherExecutorTest, LauncherAndItsTasksEndWithTheExecutor) {
   int task = std::atoi(testing::read_file(m_temp.path() / "work/task.pid").c_str());
   m_launcher.reset();
   EXPECT_FALSE(testing::process_alive(m_launcher_pid));
+  EXPECT_TRUE(testing::wait_until([task] { return !testing::process_alive(task); }));
+}
+
+TEST_F(LauncherExecutorTest, LauncherFindingTheCookerGoneAsItReportsAPidKillsItsTasks) {
+  // Given a task whose pid falls due to be reported just as the launcher finds the cooker gone
+  // (the launcher held stopped until both happened), we should see the task killed all the
+  // same: writing the report to the closed socket must not end the launcher first.
+  ASSERT_TRUE(m_launcher->start(1, plan("echo $$ > task.pid; sleep 30"),
+                                [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  int task = 0;
+  ASSERT_TRUE(testing::wait_until([&] {
+    m_io.run_for(std::chrono::microseconds(300));
+    task = std::atoi(testing::read_file(m_temp.path() / "work/task.pid").c_str());
+    return task > 0;
+  }));
+  ::kill(m_launcher_pid, SIGSTOP);
+  std::thread resume([pid = m_launcher_pid] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    ::kill(pid, SIGCONT);
+  });
+  m_launcher.reset(); // closes the socket, then waits for the launcher to end
+  resume.join();
   EXPECT_TRUE(testing::wait_until([task] { return !testing::process_alive(task); }));
 }
 
