@@ -4,11 +4,13 @@
 
 #include "server/exec/launcher.h"
 #include "server/exec/launcher_executor.h"
+#include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +36,23 @@ protected:
     plan.script = "#!/bin/sh\n" + body + "\n";
     plan.environment = {"PATH=/usr/bin:/bin"};
     return plan;
+  }
+  /// Start a task that sleeps 30 s, its outcome into `m_outcome`; its pid (its process
+  /// group's) once it runs, 0 if it does not within 10 s. The event loop turns in short steps,
+  /// enough to send the start: the caller acts on the task well within the 20 ms after which
+  /// the launcher reports the pid on its own.
+  int start_sleeping_task() {
+    if (!m_launcher->start(1, plan("echo $$ > task.pid; sleep 30"),
+                           [this](TaskOutcome outcome) { m_outcome = outcome; })) {
+      return 0;
+    }
+    int task = 0;
+    testing::wait_until([&] {
+      m_io.run_for(std::chrono::microseconds(300));
+      task = std::atoi(testing::read_file(m_temp.path() / "work/task.pid").c_str());
+      return task > 0;
+    });
+    return task;
   }
   /// Run the event loop until `m_outcome` is set or 10 s pass.
   void run_until_done() {

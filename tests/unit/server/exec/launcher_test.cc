@@ -63,13 +63,8 @@ TEST_F(LauncherExecutorTest, SignalReachesTheTaskEvenBeforeItsPidIsKnown) {
 
 TEST_F(LauncherExecutorTest, LauncherAndItsTasksEndWithTheExecutor) {
   // Given a running task, destroying the executor should end the launcher and kill the task.
-  ASSERT_TRUE(m_launcher->start(1, plan("echo $$ > task.pid; sleep 30"),
-                                [this](TaskOutcome outcome) { m_outcome = outcome; }));
-  ASSERT_TRUE(testing::wait_until([&] {
-    m_io.run_for(std::chrono::milliseconds(5));
-    return !testing::read_file(m_temp.path() / "work/task.pid").empty();
-  }));
-  int task = std::atoi(testing::read_file(m_temp.path() / "work/task.pid").c_str());
+  int task = start_sleeping_task();
+  ASSERT_GT(task, 0);
   m_launcher.reset();
   EXPECT_FALSE(testing::process_alive(m_launcher_pid));
   EXPECT_TRUE(testing::wait_until([task] { return !testing::process_alive(task); }));
@@ -79,14 +74,8 @@ TEST_F(LauncherExecutorTest, LauncherFindingTheCookerGoneAsItReportsAPidKillsIts
   // Given a task whose pid falls due to be reported just as the launcher finds the cooker gone
   // (the launcher held stopped until both happened), we should see the task killed all the
   // same: writing the report to the closed socket must not end the launcher first.
-  ASSERT_TRUE(m_launcher->start(1, plan("echo $$ > task.pid; sleep 30"),
-                                [this](TaskOutcome outcome) { m_outcome = outcome; }));
-  int task = 0;
-  ASSERT_TRUE(testing::wait_until([&] {
-    m_io.run_for(std::chrono::microseconds(300));
-    task = std::atoi(testing::read_file(m_temp.path() / "work/task.pid").c_str());
-    return task > 0;
-  }));
+  int task = start_sleeping_task();
+  ASSERT_GT(task, 0);
   ::kill(m_launcher_pid, SIGSTOP);
   std::thread resume([pid = m_launcher_pid] {
     std::this_thread::sleep_for(std::chrono::milliseconds(60));
@@ -100,16 +89,8 @@ TEST_F(LauncherExecutorTest, LauncherFindingTheCookerGoneAsItReportsAPidKillsIts
 TEST_F(LauncherExecutorTest, TaskStartedJustBeforeTheLauncherDiesIsKilled) {
   // Given a task that started moments before the launcher is killed (sooner than the launcher
   // reports its pid), we should see the task fail and its process group killed all the same.
-  ASSERT_TRUE(m_launcher->start(1, plan("echo $$ > task.pid; sleep 30"),
-                                [this](TaskOutcome outcome) { m_outcome = outcome; }));
-  int task = 0;
-  ASSERT_TRUE(testing::wait_until([&] {
-    // Short turns of the event loop: enough to send the start, and the kill follows the task's
-    // start by less than the 20 ms after which the launcher would report its pid.
-    m_io.run_for(std::chrono::microseconds(300));
-    task = std::atoi(testing::read_file(m_temp.path() / "work/task.pid").c_str());
-    return task > 0;
-  }));
+  int task = start_sleeping_task();
+  ASSERT_GT(task, 0);
   ::kill(m_launcher_pid, SIGKILL);
   run_until_done();
   ASSERT_TRUE(m_outcome);
