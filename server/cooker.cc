@@ -33,6 +33,12 @@ namespace {
 // Where a build's own jobserver lives in its fifo form.
 constexpr const char* k_jobserver_fifo = "bbrun.jobserver";
 
+void log_make_version(std::optional<jobserver::MakeVersion> make) {
+  common::log::info("make on PATH: {}; tasks get the {} form of the jobserver",
+                    make ? fmt::format("GNU Make {}.{}", make->major, make->minor) : "none",
+                    jobserver::style_for(make) == jobserver::Style::fifo ? "fifo" : "pipe");
+}
+
 // Forwards a build's events to its session while the session lives.
 class BuildEvents final : public EventSink {
 public:
@@ -194,6 +200,7 @@ Json Cooker::cmd_build(UiSession& session, const Json& args) {
     });
     return protocol::ok_reply({{"queued", false}});
   }
+  probe_make();
   if (busy()) {
     if (request->no_wait) {
       return protocol::error_reply("another build is running");
@@ -261,6 +268,19 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
       [this](const runqueue::BuildSummary& summary) { finish_build(summary.success, summary); });
 }
 
+void Cooker::probe_make() {
+  if (m_make_style.valid()) {
+    return;
+  }
+  m_make_style = std::async(std::launch::async, [this] {
+                   auto make = jobserver::detect_make_version();
+                   // Logged on the loop's thread: a first log line elsewhere sets up the time
+                   // zone under Python's feet.
+                   boost::asio::post(m_io, [make] { log_make_version(make); });
+                   return jobserver::style_for(make);
+                 }).share();
+}
+
 // The jobserver of the build in m_build: the client's make's, or one of our own with the
 // build's jobs. If it cannot be opened, the build still runs; inside make it then runs one task
 // at a time, as make itself does when it has no jobserver to offer.
@@ -276,8 +296,7 @@ void Cooker::open_jobserver(std::optional<JobserverFds> client) {
     }
     opened = jobserver::TaskJobserver::join(m_io, std::move(make), build.plan.jobs);
   } else {
-    auto style =
-        m_task_jobserver_style.valid() ? m_task_jobserver_style.get() : jobserver::Style::pipe;
+    auto style = m_make_style.get();
     opened = jobserver::TaskJobserver::create(m_io, build.plan.jobs, style,
                                               m_info.builddir / k_jobserver_fifo);
   }

@@ -42,11 +42,6 @@ public:
 
   /// Run tasks with `executor` from now on. Called once, before the first build.
   void set_executor(std::unique_ptr<exec::Executor> executor) { m_executor = std::move(executor); }
-  /// Offer builds' own jobservers to tasks in `style` (the host's make decides), once it is
-  /// known: the first build waits for it if it must. Default: pipe.
-  void set_task_jobserver_style(std::shared_future<jobserver::Style> style) {
-    m_task_jobserver_style = std::move(style);
-  }
   /// Execute `command` for `session` and reply to it (command.cc holds the table).
   void execute(UiSession& session, const common::protocol::Command& command);
   /// The session is gone: cancel its build, drop its queued ones.
@@ -86,6 +81,8 @@ private:
   void start_build(UiSession& session, BuildRequest request);
   /// A dry run (-n) writes and runs nothing, so it starts at once, beside any build.
   void start_dry_run(UiSession& session, BuildRequest request);
+  /// Find out, once, which form of the jobserver the host's make reads (see m_make_style).
+  void probe_make();
   void open_jobserver(std::optional<JobserverFds> client);
   /// The runqueue options of `build`; opens its shared-state cache and hash equivalences.
   runqueue::RunOptions run_options(Build& build);
@@ -97,7 +94,10 @@ private:
   std::function<void()> m_request_shutdown;
   std::function<void()> m_on_idle;
   std::unique_ptr<exec::Executor> m_executor;
-  std::shared_future<jobserver::Style> m_task_jobserver_style;
+  /// The form of the jobserver a build of ours offers its tasks. `make --version` takes a few
+  /// milliseconds: it runs on a thread of its own from the first build request on, while that
+  /// build's metadata is parsed; a server that only answers queries never runs it.
+  std::shared_future<jobserver::Style> m_make_style;
   python::MetadataPython m_python; ///< before m_metadata, which uses it
   MetadataCache m_metadata;
   PlanCache m_plans;

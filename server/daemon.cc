@@ -9,7 +9,6 @@
 #include "server/exec/launcher_executor.h"
 #include "server/exec/python_task_executor.h"
 #include "server/handshake.h"
-#include "server/jobserver/make_version.h"
 #include "server/log_rotation.h"
 
 #include <boost/asio/post.hpp>
@@ -18,7 +17,6 @@
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
-#include <future>
 #include <optional>
 #include <sys/file.h>
 #include <unistd.h>
@@ -32,12 +30,6 @@ using common::fail;
 namespace {
 
 constexpr auto k_handshake_timeout = std::chrono::seconds(10);
-
-void log_make_version(std::optional<jobserver::MakeVersion> make) {
-  common::log::info("make on PATH: {}; tasks get the {} form of the jobserver",
-                    make ? fmt::format("GNU Make {}.{}", make->major, make->minor) : "none",
-                    jobserver::style_for(make) == jobserver::Style::fifo ? "fifo" : "pipe");
-}
 
 } // namespace
 
@@ -90,15 +82,6 @@ common::Result<void> Daemon::start() {
   }
   m_cooker.set_executor(std::make_unique<exec::PythonTaskExecutor>(
       m_io, std::make_unique<exec::LauncherExecutor>(m_io, std::move(*launcher))));
-  // `make --version` takes a few milliseconds: on a thread of its own, while the first client
-  // connects and its metadata is parsed.
-  m_cooker.set_task_jobserver_style(std::async(std::launch::async, [this] {
-                                      auto make = jobserver::detect_make_version();
-                                      // Logged on the loop's thread: a first log line elsewhere
-                                      // sets up the time zone under Python's feet.
-                                      boost::asio::post(m_io, [make] { log_make_version(make); });
-                                      return jobserver::style_for(make);
-                                    }).share());
   // We hold the lock, so whatever socket file exists belongs to a dead server.
   ::unlink(m_options.paths.socket().c_str());
   auto listener = common::listen_unix(m_options.paths.socket());

@@ -48,9 +48,8 @@ protected:
 
   /// Start a server with `bbrun --server-only` plus `extra` and return its pid.
   int start_server(const std::vector<std::string>& extra = {}) const;
-  /// Start a server and wait until the starting client's session is closed and its
-  /// `make --version` answered, so that the server holds nothing of any client nor of make;
-  /// return its pid.
+  /// Start a server and wait until the starting client's session is closed, so that the
+  /// server holds nothing of any client; return its pid.
   int start_quiet_server() const;
 
   /// The pid written in bbrun.lock (0 when none).
