@@ -117,6 +117,27 @@ addtask extra before do_build
   EXPECT_EQ(loud.out, "QUIET\n") << loud.err;
 }
 
+TEST_F(PythonIntegrationTest, ExtensionModulesOfTheStandardLibraryImport) {
+  // Given metadata and a python task importing standard modules that the interpreter loads as
+  // shared objects (json's _json, decimal's _decimal, ctypes), both should get their values:
+  // the server exports the interpreter's symbols to them even where it holds libpython itself.
+  add_recipe("ext_1.0.bb", R"bb(
+CODEC = "${@__import__('_json').__name__} ${@__import__('decimal').Decimal('1.5') * 2}"
+
+python do_probe() {
+    import ctypes, json
+    with open(d.getVar('WORKDIR') + '/probe.txt', 'w') as f:
+        f.write(json.dumps({'size': ctypes.sizeof(ctypes.c_int32)}))
+}
+addtask probe before do_build
+)bb");
+  auto codec = bbrun({"--getvar", "CODEC", "-r", "ext"});
+  EXPECT_EQ(codec.out, "_json 3.0\n") << codec.err;
+  auto result = bbrun({"ext"});
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_EQ(read_file(workdir("ext") / "probe.txt"), R"({"size": 4})");
+}
+
 TEST_F(PythonIntegrationTest, ParseErrorInAnonymousPythonNamesTheRecipe) {
   // Given an anonymous function that raises, the parse should report the recipe and line.
   add_recipe("anonbad_1.0.bb", "python () {\n    raise ValueError('anon failed')\n}\n");
