@@ -270,7 +270,9 @@ ParseStore::load(std::shared_ptr<const metadata::Configuration> config,
     }
   });
   std::vector<metadata::Recipe> holding;
+  holding.reserve(decoded.size());
   std::unordered_set<std::string> files;
+  files.reserve(decoded.size());
   for (auto& recipe : decoded) {
     if (recipe) {
       files.insert(recipe->file);

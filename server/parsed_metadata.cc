@@ -123,8 +123,7 @@ std::optional<metadata::Configuration> MetadataCache::unchanged_configuration() 
   return config;
 }
 
-std::unordered_map<std::string, metadata::Recipe>
-MetadataCache::saved_recipes(const metadata::Configuration& config) {
+std::vector<metadata::Recipe> MetadataCache::saved_recipes(const metadata::Configuration& config) {
   auto path = ParseStore::path_for(config, m_options.builddir);
   if (!m_store || m_store_path != path) {
     m_store.reset();
@@ -136,13 +135,7 @@ MetadataCache::saved_recipes(const metadata::Configuration& config) {
     m_store = std::move(*store);
     m_store_path = path;
   }
-  auto recipes = m_store->load(std::make_shared<const metadata::Configuration>(config), m_settled);
-  std::unordered_map<std::string, metadata::Recipe> holding;
-  for (auto& recipe : recipes) {
-    std::string file = recipe.file;
-    holding.emplace(std::move(file), std::move(recipe));
-  }
-  return holding;
+  return m_store->load(std::make_shared<const metadata::Configuration>(config), m_settled);
 }
 
 void MetadataCache::save(const ParsedMetadata& parsed,
@@ -167,14 +160,16 @@ void MetadataCache::save(const ParsedMetadata& parsed,
 common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(EventSink& events) {
   double started = protocol::monotonic_seconds();
   auto parsed = std::make_shared<ParsedMetadata>();
-  // By the path's text: comparing std::filesystem::path objects walks their components.
-  std::unordered_map<std::string, const metadata::Recipe*> previous;
-  std::unordered_map<std::string, metadata::Recipe> saved; ///< this parse's own: moved, not copied
+  // By the path's text: comparing std::filesystem::path objects walks their components. The
+  // recipes are the last parse's, or those `saved` (this parse's own: moved, not copied).
+  std::unordered_map<std::string_view, const metadata::Recipe*> previous;
+  std::vector<metadata::Recipe> saved;
   bool config_unchanged = false;
   if (auto config = unchanged_configuration()) {
     config_unchanged = true;
     parsed->config = std::move(*config);
     const auto& recipes = m_last->recipes;
+    previous.reserve(recipes.size());
     auto valid = check_still_valid(recipes, parsed->config, m_settled);
     for (size_t i = 0; i < recipes.size(); ++i) {
       if (valid[i] != 0) {
@@ -189,15 +184,21 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
     }
     parsed->config = std::move(*loaded);
     saved = saved_recipes(parsed->config);
-    for (const auto& [file, recipe] : saved) {
-      previous[file] = &recipe;
+    previous.reserve(saved.size());
+    for (const auto& recipe : saved) {
+      previous[recipe.file] = &recipe;
     }
   }
   const auto& files = parsed->config.recipe_files;
+  // For each file, the recipe to reuse, or null: parse it. Resolved before any is moved out
+  // of `saved`, which takes its key with it.
+  std::vector<const metadata::Recipe*> reused(files.size());
   std::vector<std::filesystem::path> wanted;
-  for (const auto& file : files) {
-    if (!previous.contains(file)) {
-      wanted.push_back(file);
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (auto found = previous.find(files[i]); found != previous.end()) {
+      reused[i] = found->second;
+    } else {
+      wanted.push_back(files[i]);
     }
   }
   size_t cached = files.size() - wanted.size();
@@ -215,13 +216,13 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
   // Keep file order: reused and new recipes interleave.
   auto fresh = parser.results().begin();
   parsed->recipes.reserve(files.size());
-  for (const auto& file : files) {
-    if (auto own = saved.find(file); own != saved.end()) {
-      parsed->recipes.push_back(std::move(own->second));
+  for (const metadata::Recipe* recipe : reused) {
+    if (recipe != nullptr && config_unchanged) {
+      parsed->recipes.push_back(*recipe);
       continue;
     }
-    if (auto found = previous.find(file); found != previous.end()) {
-      parsed->recipes.push_back(*found->second);
+    if (recipe != nullptr) {
+      parsed->recipes.push_back(std::move(saved[static_cast<size_t>(recipe - saved.data())]));
       continue;
     }
     auto& result = **fresh++;

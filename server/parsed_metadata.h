@@ -48,9 +48,8 @@ private:
   /// The last result's configuration, with its recipe files found again, if none of its files
   /// changed.
   std::optional<metadata::Configuration> unchanged_configuration();
-  /// The recipes saved by an earlier server that still hold for `config`, by file.
-  std::unordered_map<std::string, metadata::Recipe>
-  saved_recipes(const metadata::Configuration& config);
+  /// The recipes saved by an earlier server that still hold for `config`.
+  std::vector<metadata::Recipe> saved_recipes(const metadata::Configuration& config);
   void save(const ParsedMetadata& parsed, const std::vector<std::filesystem::path>& fresh);
 
   metadata::LoadOptions m_options;
