@@ -228,10 +228,12 @@ ParseStore::~ParseStore() {
 }
 
 void ParseStore::keep_layers() {
-  if (m_layers) {
+  // Only recipes still alive can ask for their layer: when none is (a server shutting down
+  // drops its recipes first), there is nothing to keep.
+  if (m_layers && m_layers.use_count() > 1) {
     m_layers->keep();
-    m_layers.reset();
   }
+  m_layers.reset();
 }
 
 bool ParseStore::context_matches(const metadata::Configuration& config) {

@@ -66,7 +66,8 @@ private:
   /// those of files not among them.
   bool write_layers(const std::vector<const metadata::Recipe*>& recipes,
                     const std::unordered_set<std::string>* changed);
-  /// Read the layers the last load left in the store, before it changes or closes.
+  /// Read the layers the last load left in the store, before it changes or closes, if any
+  /// recipe it returned is still alive to ask for its own.
   void keep_layers();
 
   sqlite3* m_db = nullptr;

@@ -55,8 +55,8 @@ private:
   metadata::LoadOptions m_options;
   std::optional<ParseStore> m_store;
   std::filesystem::path m_store_path; ///< where m_store is: TMPDIR may change between parses
-  std::shared_ptr<const ParsedMetadata> m_last;
-  metadata::SettledContents m_settled; ///< spares reading files again in later checks
+  std::shared_ptr<const ParsedMetadata> m_last; ///< after m_store: gone before it closes
+  metadata::SettledContents m_settled;          ///< spares reading files again in later checks
 };
 
 /// Send one LogMessage event of `level` ("note", "warning", "error", ...).
