@@ -296,6 +296,7 @@ void Cooker::open_jobserver(std::optional<JobserverFds> client) {
     }
     opened = jobserver::TaskJobserver::join(m_io, std::move(make), build.plan.jobs);
   } else {
+    probe_make(); // normally started by the build request already
     auto style = m_make_style.get();
     opened = jobserver::TaskJobserver::create(m_io, build.plan.jobs, style,
                                               m_info.builddir / k_jobserver_fifo);
