@@ -98,8 +98,8 @@ int BuildDirFixture::start_server(const std::vector<std::string>& extra) const {
 
 int BuildDirFixture::start_quiet_server() const {
   int pid = start_server();
-  EXPECT_TRUE(wait_until(
-      [&] { return server_log().find("session 1: closed") != std::string::npos; }));
+  EXPECT_TRUE(
+      wait_until([&] { return server_log().find("session 1: closed") != std::string::npos; }));
   return pid;
 }
 
