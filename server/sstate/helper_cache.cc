@@ -4,6 +4,7 @@
 
 #include "common/child_process.h"
 #include "common/log.h"
+#include "common/spawn_setup.h"
 
 #include <boost/asio/post.hpp>
 #include <fmt/core.h>
@@ -43,33 +44,13 @@ common::Result<common::UniqueFd> memory_file(std::string_view name, std::string_
   return fd;
 }
 
-// posix_spawn's attributes: a process group of its own (so that a stop reaches all it runs),
-// every signal unblocked and back to its default.
-struct SpawnSetup {
-  posix_spawn_file_actions_t actions{};
-  posix_spawnattr_t attributes{};
-
-  SpawnSetup(int stdin_fd, int stdout_fd) {
-    posix_spawn_file_actions_init(&actions);
+// A process group of its own (so that a stop reaches all it runs), the request as stdin and
+// the result as stdout.
+struct HelperSpawn : common::SpawnSetup {
+  HelperSpawn(int stdin_fd, int stdout_fd) : SpawnSetup(POSIX_SPAWN_SETPGROUP) {
     posix_spawn_file_actions_adddup2(&actions, stdin_fd, STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
-    posix_spawnattr_init(&attributes);
-    sigset_t none;
-    sigemptyset(&none);
-    sigset_t defaults;
-    sigfillset(&defaults);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setpgroup(&attributes, 0);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                              POSIX_SPAWN_SETSIGDEF);
   }
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
 };
 
 json outputs_json(const std::vector<OutputDir>& outputs) {
@@ -132,7 +113,7 @@ void HelperCache::run(const std::string& operation, json request,
   if (!input || !output) {
     return fail_later(input ? output.error() : input.error());
   }
-  SpawnSetup setup(input->get(), output->get());
+  HelperSpawn setup(input->get(), output->get());
   std::string helper = m_helper.string();
   std::vector<char*> argv{helper.data(), const_cast<char*>(operation.c_str()), nullptr};
   pid_t pid = 0;
