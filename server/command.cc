@@ -5,6 +5,7 @@
 #include "server/cooker.h"
 
 #include <array>
+#include <utility>
 
 namespace bbrun::server {
 
@@ -41,6 +42,12 @@ void Cooker::execute(UiSession& session, const common::protocol::Command& comman
   if (spec == nullptr) {
     session.reply(common::protocol::error_reply("unknown command '" + command.name + "'"));
     return;
+  }
+  // The parse cache read ahead at start-up saw the files as they were when the client that
+  // started this server gave its command: it serves that command only.
+  if (command.name != command::hello &&
+      session.client_pid() != std::exchange(m_preload_client, 0)) {
+    m_metadata.drop_preloaded();
   }
   // Handlers read arguments with nlohmann's typed accessors, which throw on a wrong type: a
   // malformed request must get an error reply, never unwind through the event loop.

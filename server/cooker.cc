@@ -408,7 +408,15 @@ void Cooker::start_next() {
   }
 }
 
+void Cooker::preload_metadata() {
+  m_preload_client = ::getppid();
+  m_metadata.preload();
+}
+
 void Cooker::session_closed(UiSession& session) {
+  // A later client's command may come after edits the read-ahead did not see.
+  m_preload_client = 0;
+  m_metadata.drop_preloaded();
   std::erase_if(m_queue, [&session](const Queued& queued) { return queued.session == &session; });
   for (const auto& run : m_dry_runs) {
     if (run->session == &session) {

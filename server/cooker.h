@@ -42,6 +42,10 @@ public:
 
   /// Run tasks with `executor` from now on. Called once, before the first build.
   void set_executor(std::unique_ptr<exec::Executor> executor) { m_executor = std::move(executor); }
+  /// Start reading the parse cache for the command of the client that started this server,
+  /// its parent (MetadataCache::preload). Not before the launcher is forked: this starts a
+  /// thread.
+  void preload_metadata();
   /// Execute `command` for `session` and reply to it (command.cc holds the table).
   void execute(UiSession& session, const common::protocol::Command& command);
   /// The session is gone: cancel its build, drop its queued ones.
@@ -100,6 +104,8 @@ private:
   std::shared_future<jobserver::Style> m_make_style;
   python::MetadataPython m_python; ///< before m_metadata, which uses it
   MetadataCache m_metadata;
+  /// The client whose next command may use what m_metadata read ahead; 0 once it is used.
+  pid_t m_preload_client = 0;
   PlanCache m_plans;
   runqueue::TaskFactsCache m_task_facts; ///< before the builds, whose runqueues use it
   std::unique_ptr<Build> m_build;

@@ -82,6 +82,9 @@ common::Result<void> Daemon::start() {
   }
   m_cooker.set_executor(std::make_unique<exec::PythonTaskExecutor>(
       m_io, std::make_unique<exec::LauncherExecutor>(m_io, std::move(*launcher))));
+  // The client starting this server almost always asks for a parse: the saved one is read
+  // while it connects and the configuration is parsed.
+  m_cooker.preload_metadata();
   // We hold the lock, so whatever socket file exists belongs to a dead server.
   ::unlink(m_options.paths.socket().c_str());
   auto listener = common::listen_unix(m_options.paths.socket());

@@ -3,6 +3,7 @@
 #include "server/parse_store.h"
 
 #include "common/build_id.h"
+#include "common/unique_fd.h"
 #include "server/metadata/recipe_codec.h"
 #include "server/parallel.h"
 
@@ -10,6 +11,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <fcntl.h>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
@@ -88,10 +90,12 @@ std::optional<std::string> context_value(sqlite3* db, std::string_view key) {
 }
 
 // Open `path` and bring it to this format; a store of another format is emptied (it is only a
-// cache). Fails when the file is not a usable database.
-common::Result<sqlite3*> open_database(const std::filesystem::path& path) {
+// cache).
+// Fails when the file is not a usable database. Without `create`, also when there is none, or
+// one in another format.
+common::Result<sqlite3*> open_database(const std::filesystem::path& path, bool create) {
   sqlite3* db = nullptr;
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
   bool ok = sqlite3_open_v2(path.c_str(), &db, flags, nullptr) == SQLITE_OK;
   if (ok) {
     sqlite3_busy_timeout(db, 5000);
@@ -101,6 +105,7 @@ common::Result<sqlite3*> open_database(const std::filesystem::path& path) {
       ok = version.ok() && version.step() == SQLITE_ROW;
       format = ok ? version.integer(0) : 0;
     }
+    ok = ok && (create || format == ParseStore::k_format);
     // A store already in this format needs nothing written: a write here would cost a new
     // server two fsyncs before it reads anything. Reading it through a mapping saves a
     // pread per page of a load that reads every page.
@@ -128,6 +133,71 @@ void remove_database(const std::filesystem::path& path) {
   for (const char* suffix : {"", "-wal", "-shm"}) {
     std::filesystem::remove(path.string() + suffix, ec);
   }
+}
+
+} // namespace
+
+/// What a store holds of the parse that saved it: read before any recipe is decoded, and
+/// checked against the disk.
+struct SavedParse {
+  metadata::FileLog configuration; ///< what the configuration was parsed from
+  std::string bytes;               ///< the snapshot's encoding: `snapshot` points into it
+  metadata::RecipeSnapshot snapshot;
+  std::vector<char> same; ///< per file of the snapshot: it still looks as it was seen
+};
+
+namespace {
+
+// The parse saved in `db` if this binary saved it, its files not yet checked; null if none.
+std::unique_ptr<SavedParse> read_saved(sqlite3* db) {
+  if (context_value(db, "build_id") != own_build_id()) {
+    return nullptr;
+  }
+  auto log = context_value(db, "configuration");
+  auto configuration = log ? metadata::decode_file_log(*log) : std::nullopt;
+  auto bytes = configuration ? context_value(db, "recipes") : std::nullopt;
+  if (!bytes) {
+    return nullptr;
+  }
+  auto saved = std::make_unique<SavedParse>();
+  saved->configuration = std::move(*configuration);
+  saved->bytes = std::move(*bytes);
+  auto snapshot = metadata::decode_snapshot(saved->bytes);
+  if (!snapshot) {
+    return nullptr;
+  }
+  saved->snapshot = std::move(*snapshot);
+  return saved;
+}
+
+// Which files the saved recipes used still look as they did: a stat each (the snapshot names
+// each path once), relative to its directory, opened once: a path walked from the root costs
+// a third more, and a thousand recipes share a few directories.
+void check_files(SavedParse& saved, metadata::SettledContents& settled) {
+  const auto& files = saved.snapshot.files;
+  std::unordered_map<std::string_view, common::UniqueFd> directories;
+  std::vector<std::pair<int, const char*>> where(files.size(), {AT_FDCWD, nullptr});
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& path = files[i].path.str();
+    size_t slash = path.rfind('/');
+    where[i].second = path.c_str() + (slash == std::string::npos ? 0 : slash + 1);
+    if (slash != std::string::npos) {
+      auto [directory, added] = directories.try_emplace(std::string_view(path).substr(0, slash));
+      if (added) {
+        std::string name = slash == 0 ? "/" : path.substr(0, slash);
+        directory->second.reset(::open(name.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      }
+      where[i].first = directory->second.get(); // -1 when it is gone: so is the file
+    }
+  }
+  metadata::FileStatCache stats(&settled);
+  saved.same.resize(files.size());
+  parallel_for(files.size(), k_checks_per_thread, [&](size_t i) {
+    auto [directory, name] = where[i];
+    auto now = directory == -1 ? metadata::FileState{}
+                               : metadata::file_state_at(directory, name, files[i].state.read);
+    saved.same[i] = metadata::still_as_seen(files[i], now, stats);
+  });
 }
 
 } // namespace
@@ -189,10 +259,10 @@ private:
 common::Result<ParseStore> ParseStore::open(const std::filesystem::path& path) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
-  auto db = open_database(path);
+  auto db = open_database(path, true);
   if (!db) {
     remove_database(path);
-    db = open_database(path);
+    db = open_database(path, true);
   }
   if (!db) {
     return fail(db.error());
@@ -200,12 +270,31 @@ common::Result<ParseStore> ParseStore::open(const std::filesystem::path& path) {
   return ParseStore(*db);
 }
 
+std::optional<ParseStore> ParseStore::preload(const std::filesystem::path& path,
+                                              metadata::SettledContents& settled) {
+  auto db = open_database(path, false);
+  if (!db) {
+    return std::nullopt;
+  }
+  ParseStore store(*db);
+  store.m_preloaded = read_saved(*db);
+  if (store.m_preloaded) {
+    check_files(*store.m_preloaded, settled);
+  }
+  return store;
+}
+
 std::filesystem::path ParseStore::path_for(const metadata::Configuration& config,
                                            const std::filesystem::path& builddir) {
   std::string tmpdir = metadata::value_or_empty(*config.data, "TMPDIR");
-  std::filesystem::path base = tmpdir.empty() ? builddir / "tmp" : std::filesystem::path(tmpdir);
-  return base / "cache" / "bbrun-parse.db";
+  return path_in(tmpdir.empty() ? builddir / "tmp" : std::filesystem::path(tmpdir));
 }
+
+std::filesystem::path ParseStore::path_in(const std::filesystem::path& tmpdir) {
+  return tmpdir / "cache" / "bbrun-parse.db";
+}
+
+ParseStore::ParseStore(sqlite3* db) : m_db(db) {}
 
 ParseStore::ParseStore(ParseStore&& other) noexcept {
   *this = std::move(other);
@@ -217,6 +306,7 @@ ParseStore& ParseStore::operator=(ParseStore&& other) noexcept {
     sqlite3_close(m_db);
     m_db = std::exchange(other.m_db, nullptr);
     m_layers = std::move(other.m_layers);
+    m_preloaded = std::move(other.m_preloaded);
     m_context_current = other.m_context_current;
   }
   return *this;
@@ -236,36 +326,29 @@ void ParseStore::keep_layers() {
   m_layers.reset();
 }
 
-bool ParseStore::context_matches(const metadata::Configuration& config) {
-  if (context_value(m_db, "build_id") != own_build_id() || !config.files) {
-    return false;
-  }
-  auto saved = context_value(m_db, "configuration");
-  auto log = saved ? metadata::decode_file_log(*saved) : std::nullopt;
-  return log && log->unchanged();
-}
-
 std::vector<metadata::Recipe>
 ParseStore::load(std::shared_ptr<const metadata::Configuration> config,
                  metadata::SettledContents& settled) {
   keep_layers();
-  m_context_current = context_matches(*config);
-  auto bytes = m_context_current ? context_value(m_db, "recipes") : std::nullopt;
-  auto snapshot = bytes ? metadata::decode_snapshot(*bytes) : std::nullopt;
-  if (!snapshot) {
+  bool preloaded = m_preloaded != nullptr;
+  auto saved = preloaded ? std::move(m_preloaded) : read_saved(m_db);
+  // Saved over the same configuration: one parsed from the same text.
+  m_context_current = saved && config->files && config->files->same_content(saved->configuration);
+  if (!m_context_current) {
     return {};
   }
-  metadata::FileStatCache stats(&settled);
-  std::vector<char> same(snapshot->files.size());
-  parallel_for(same.size(), k_checks_per_thread,
-               [&](size_t i) { same[i] = metadata::still_as_seen(snapshot->files[i], stats); });
+  if (!preloaded) {
+    check_files(*saved, settled);
+  }
+  const auto& snapshot = saved->snapshot;
+  const auto& same = saved->same;
   auto layers = std::make_shared<StoredLayers>(m_db);
   metadata::LayerSource source = [layers](const std::string& file) { return layers->take(file); };
-  std::vector<std::optional<metadata::Recipe>> decoded(snapshot->recipes.size());
+  std::vector<std::optional<metadata::Recipe>> decoded(snapshot.recipes.size());
   parallel_for(decoded.size(), k_decodes_per_thread, [&](size_t i) {
-    const auto& files = snapshot->recipes[i].files;
+    const auto& files = snapshot.recipes[i].files;
     if (std::all_of(files.begin(), files.end(), [&](uint32_t id) { return same[id] != 0; })) {
-      decoded[i] = metadata::decode_recipe(*snapshot, i, config, source);
+      decoded[i] = metadata::decode_recipe(snapshot, i, config, source);
       if (decoded[i] && decoded[i]->appends != config->appends_for(decoded[i]->file)) {
         decoded[i].reset();
       }

@@ -7,11 +7,11 @@
 //     recipes (the encoding is its own); "configuration", the file log of the configuration
 //     they were parsed over; "recipes", the snapshot of the last parse's recipes (recipe_codec.h)
 //   layers(file TEXT PRIMARY KEY, layer BLOB): each recipe's own variables (recipe_codec.h)
-// Saved recipes are offered only while the binary is the same and the configuration's files are
-// unchanged, and each only while the files it read are. A load reads the snapshot, one row: the
-// layers are read, all at once, when the first recipe's variables are used, or before the
-// store is written or closed, whichever comes first. The cache only ever saves work: a file
-// that cannot be used is recreated.
+// Saved recipes are offered only while the binary is the same and the configuration is parsed
+// from the same text, and each only while the files it read are unchanged. A load reads the
+// snapshot, one row: the layers are read, all at once, when the first recipe's variables are used,
+// or before the store is written or closed, whichever comes first. The cache only ever saves work:
+// a file that cannot be used is recreated.
 #pragma once
 
 #include "common/result.h"
@@ -29,6 +29,7 @@ struct sqlite3;
 namespace bbrun::server {
 
 class StoredLayers;
+struct SavedParse;
 
 class ParseStore {
 public:
@@ -36,16 +37,23 @@ public:
 
   /// Open or create the store at `path` (and its directory).
   static common::Result<ParseStore> open(const std::filesystem::path& path);
+  /// The store at `path`, if there is one in this format, with what `load` reads and checks
+  /// before it decodes done already: for a new server to do while it parses its configuration.
+  /// Creates nothing and logs nothing.
+  static std::optional<ParseStore> preload(const std::filesystem::path& path,
+                                           metadata::SettledContents& settled);
   /// Where the store of `config` lives.
   static std::filesystem::path path_for(const metadata::Configuration& config,
                                         const std::filesystem::path& builddir);
+  /// Where it lives when TMPDIR is `tmpdir`.
+  static std::filesystem::path path_in(const std::filesystem::path& tmpdir);
 
   ParseStore(ParseStore&& other) noexcept;
   ParseStore& operator=(ParseStore&& other) noexcept;
   ~ParseStore();
 
   /// The saved recipes that still hold, read through `config` (loaded just now): saved by this
-  /// binary over a configuration whose files are unchanged, given the same appends by `config`,
+  /// binary over a configuration parsed from the same text, given the same appends by `config`,
   /// and none of the files they read or looked for changed since (as FileLog::unchanged judges,
   /// with `settled`). Only the layers of the recipes returned are read later.
   std::vector<metadata::Recipe> load(std::shared_ptr<const metadata::Configuration> config,
@@ -60,8 +68,7 @@ public:
                             const std::unordered_set<std::string>& changed);
 
 private:
-  explicit ParseStore(sqlite3* db) : m_db(db) {}
-  bool context_matches(const metadata::Configuration& config);
+  explicit ParseStore(sqlite3* db);
   /// Write the layers of `recipes` whose file is in `changed` (of all when it is null), and drop
   /// those of files not among them.
   bool write_layers(const std::vector<const metadata::Recipe*>& recipes,
@@ -71,7 +78,8 @@ private:
   void keep_layers();
 
   sqlite3* m_db = nullptr;
-  std::shared_ptr<StoredLayers> m_layers; ///< of the last load
+  std::shared_ptr<StoredLayers> m_layers;  ///< of the last load
+  std::unique_ptr<SavedParse> m_preloaded; ///< for the next load, by `preload`
   /// The store holds the context of the configuration last loaded or saved, and a layer for
   /// each recipe of its snapshot.
   bool m_context_current = false;

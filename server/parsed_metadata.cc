@@ -123,8 +123,25 @@ std::optional<metadata::Configuration> MetadataCache::unchanged_configuration() 
   return config;
 }
 
-std::vector<metadata::Recipe> MetadataCache::saved_recipes(const metadata::Configuration& config) {
+void MetadataCache::preload() {
+  m_preloaded_path = ParseStore::path_in(m_options.builddir / "tmp");
+  m_preloaded = std::async(std::launch::async,
+                           [this] { return ParseStore::preload(m_preloaded_path, m_settled); });
+}
+
+void MetadataCache::drop_preloaded() {
+  if (m_preloaded.valid()) {
+    m_preloaded.get();
+  }
+}
+
+std::vector<metadata::Recipe> MetadataCache::saved_recipes(const metadata::Configuration& config,
+                                                           std::optional<ParseStore> preloaded) {
   auto path = ParseStore::path_for(config, m_options.builddir);
+  if (preloaded && m_preloaded_path == path) {
+    m_store = std::move(preloaded);
+    m_store_path = path;
+  }
   if (!m_store || m_store_path != path) {
     m_store.reset();
     auto store = ParseStore::open(path);
@@ -178,12 +195,14 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
     }
   } else {
     auto loaded = metadata::load_configuration(m_options);
+    // Taken whatever happens: no thread of this parse outlives it.
+    auto preloaded = m_preloaded.valid() ? m_preloaded.get() : std::nullopt;
     if (!loaded) {
       m_last.reset();
       return common::fail(loaded.error());
     }
     parsed->config = std::move(*loaded);
-    saved = saved_recipes(parsed->config);
+    saved = saved_recipes(parsed->config, std::move(preloaded));
     previous.reserve(saved.size());
     for (const auto& recipe : saved) {
       previous[recipe.file] = &recipe;

@@ -11,6 +11,7 @@
 #include "server/parse_store.h"
 
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -41,6 +42,16 @@ public:
   /// `errors`.
   common::Result<std::shared_ptr<const ParsedMetadata>> parse(EventSink& events);
 
+  /// Start reading the parse cache on a thread of its own, for the first `parse` to take: a new
+  /// server is asked to parse almost always, and can check the saved recipes against the disk
+  /// while it parses its configuration. Only the store where TMPDIR is `${TOPDIR}/tmp`, the
+  /// usual place, is read ahead. Call before the first parse; the thread has finished when
+  /// that parse returns.
+  void preload();
+  /// Drop what `preload` read if no parse took it: the files it checked may have changed since
+  /// (a parse for a later command). Waits for its thread.
+  void drop_preloaded();
+
   /// How many parsed recipes are kept for the next command.
   size_t cached_recipes() const { return m_last ? m_last->recipes.size() : 0; }
 
@@ -48,15 +59,19 @@ private:
   /// The last result's configuration, with its recipe files found again, if none of its files
   /// changed.
   std::optional<metadata::Configuration> unchanged_configuration();
-  /// The recipes saved by an earlier server that still hold for `config`.
-  std::vector<metadata::Recipe> saved_recipes(const metadata::Configuration& config);
+  /// The recipes saved by an earlier server that still hold for `config`, from the store
+  /// `preloaded` if it is the one `config` names.
+  std::vector<metadata::Recipe> saved_recipes(const metadata::Configuration& config,
+                                              std::optional<ParseStore> preloaded);
   void save(const ParsedMetadata& parsed, const std::vector<std::filesystem::path>& fresh);
 
   metadata::LoadOptions m_options;
+  metadata::SettledContents m_settled; ///< spares reading files again in later checks
+  std::future<std::optional<ParseStore>> m_preloaded;
+  std::filesystem::path m_preloaded_path;
   std::optional<ParseStore> m_store;
   std::filesystem::path m_store_path; ///< where m_store is: TMPDIR may change between parses
   std::shared_ptr<const ParsedMetadata> m_last; ///< after m_store: gone before it closes
-  metadata::SettledContents m_settled;          ///< spares reading files again in later checks
 };
 
 /// Send one LogMessage event of `level` ("note", "warning", "error", ...).

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <fcntl.h>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -27,10 +28,12 @@ size_t hash_file_content(Symbol path) {
   return content_hash_of(content);
 }
 
-FileState current_state(Symbol path, bool read) {
+} // namespace
+
+FileState file_state_at(int dir, const char* name, bool read) {
   struct stat st {};
   FileState state;
-  if (::stat(path.str().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstatat(dir, name, &st, 0) != 0 || !S_ISREG(st.st_mode)) {
     return state;
   }
   state.exists = true;
@@ -45,6 +48,12 @@ FileState current_state(Symbol path, bool read) {
     state.seen_ns = nanoseconds(now);
   }
   return state;
+}
+
+namespace {
+
+FileState current_state(Symbol path, bool read) {
+  return file_state_at(AT_FDCWD, path.str().c_str(), read);
 }
 
 bool same_file(const FileState& then, const FileState& now) {
@@ -148,8 +157,11 @@ size_t FileStatCache::content_hash(Symbol path, const FileState& now) {
 }
 
 bool still_as_seen(const LoggedPath& logged, FileStatCache& stats) {
+  return still_as_seen(logged, stats.current(logged.path, logged.state.read), stats);
+}
+
+bool still_as_seen(const LoggedPath& logged, const FileState& now, FileStatCache& stats) {
   const FileState& then = logged.state;
-  FileState now = stats.current(logged.path, then.read);
   bool same = same_file(then, now);
   if (!same && !(then.read && now.exists && now.size == then.size)) {
     return false;
@@ -165,6 +177,16 @@ bool FileLog::unchanged(FileStatCache* stats) const {
   }
   return std::all_of(m_paths.begin(), m_paths.end(),
                      [&](const LoggedPath& logged) { return still_as_seen(logged, *stats); });
+}
+
+bool FileLog::same_content(const FileLog& other) const {
+  return std::equal(m_paths.begin(), m_paths.end(), other.m_paths.begin(), other.m_paths.end(),
+                    [](const LoggedPath& mine, const LoggedPath& theirs) {
+                      const FileState& a = mine.state;
+                      const FileState& b = theirs.state;
+                      return mine.path == theirs.path && a.exists == b.exists && a.read == b.read &&
+                             (!a.read || a.content_hash == b.content_hash);
+                    });
 }
 
 } // namespace bbrun::server::metadata

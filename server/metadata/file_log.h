@@ -75,6 +75,12 @@ struct LoggedPath {
 
 /// Whether `logged.path` still looks as it did (FileLog::unchanged tells how it is judged).
 bool still_as_seen(const LoggedPath& logged, FileStatCache& stats);
+/// The same, given what the path looks like `now` (file_state_at).
+bool still_as_seen(const LoggedPath& logged, const FileState& now, FileStatCache& stats);
+
+/// What the file `name` in the directory open as `dir` (or AT_FDCWD) looks like now; with its
+/// identity, size and times when it is to be `read`.
+FileState file_state_at(int dir, const char* name, bool read);
 
 /// The paths one parse looked at: files it read and paths it only checked for existence (an
 /// include that was not there, a class found further along BBPATH). Used by one thread.
@@ -94,6 +100,10 @@ public:
   /// content as well: touched, or saved again as it was, it is unchanged.
   /// `stats`, when given, is shared with the other logs checked in the same round.
   bool unchanged(FileStatCache* stats = nullptr) const;
+  /// Whether `other` looked at the same paths in the same order and found the same: the same
+  /// ones missing, the same content in the ones read. Two parses whose logs agree so were
+  /// given the same text, however far apart they ran.
+  bool same_content(const FileLog& other) const;
 
   /// Every path with what was seen of it, in the order first seen, to save the log
   /// (recipe_codec.h) and restore it.

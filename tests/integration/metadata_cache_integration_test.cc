@@ -184,6 +184,33 @@ TEST_F(MetadataCacheIntegrationTest, AMovedTmpdirGetsTheParseCache) {
   EXPECT_TRUE(std::filesystem::exists(moved / "cache" / "bbrun-parse.db"));
 }
 
+TEST_F(MetadataCacheIntegrationTest, ANewServerFindsTheParseCacheOfAnyTmpdir) {
+  // Given TMPDIR away from the build directory from the start, we should have a new server
+  // take its recipes from the parse cache there, and leave no store where TMPDIR is not.
+  auto elsewhere = builddir() / "elsewhere";
+  add_recipes();
+  write_local_conf(appends_line() + "CONF_VALUE = \"v1\"\nTMPDIR = \"" + elsewhere.string() +
+                   "\"\n");
+  EXPECT_THAT(parse_summary(), HasSubstr("(0 cached, 3 parsed)"));
+  restart_server();
+  EXPECT_THAT(parse_summary(), HasSubstr("(3 cached, 0 parsed)"));
+  EXPECT_EQ(value("OWN", "b"), "b1\n");
+  EXPECT_TRUE(std::filesystem::exists(elsewhere / "cache" / "bbrun-parse.db"));
+  EXPECT_FALSE(std::filesystem::exists(parse_store()));
+}
+
+TEST_F(MetadataCacheIntegrationTest, ANewServerStartedForAnotherCommandSeesLaterEdits) {
+  // Given a new server started by a command that parses no recipe (it reads the parse cache
+  // ahead all the same), and a recipe edited after that command, we should see the edit in
+  // the next command's parse.
+  add_recipes();
+  parse_summary();
+  restart_server();
+  ASSERT_EQ(bbrun({"-e"}).exit_code, 0);
+  add_recipe("b_1.0.bb", "OWN = \"b2, edited later\"\n");
+  EXPECT_EQ(value("OWN", "b"), "b2, edited later\n");
+}
+
 TEST_F(MetadataCacheIntegrationTest, PythonDefsOfRecipesFromTheParseCacheAreDefined) {
   m_temp.write("meta-test/classes/helpers.bbclass",
                "def helper_text(d):\n    return 'from ' + d.getVar('PN')\n");

@@ -131,5 +131,34 @@ TEST_F(ParseStoreTest, RecipesOutliveTheirStore) {
   EXPECT_EQ(*loaded[1].data->get_var("OWN"), loaded[1].pn);
 }
 
+TEST_F(ParseStoreTest, APreloadedStoreGivesWhatALoadWould) {
+  // Given a recipe edited before the store is read ahead, we should get back the other one
+  // only, with its variables.
+  save_all(*configuration());
+  m_tmp.write("meta/recipes/a_1.0.bb", "OWN = \"a, longer now\"\n");
+  auto store = ParseStore::preload(path(), m_settled);
+  ASSERT_TRUE(store);
+  auto loaded = store->load(configuration(), m_settled);
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].pn, "b");
+  EXPECT_EQ(*loaded[0].data->get_var("OWN"), "b");
+}
+
+TEST_F(ParseStoreTest, AConfigurationEditedAfterThePreloadGetsNoSavedRecipes) {
+  // Given the configuration edited after the store was read ahead and before it is parsed
+  // (the store's own check of the configuration's files saw them unchanged), we should get
+  // no recipe: they were parsed over other text.
+  save_all(*configuration());
+  auto store = ParseStore::preload(path(), m_settled);
+  ASSERT_TRUE(store);
+  m_tmp.write("defaults/conf/bitbake.conf", "TMPDIR ?= \"${TOPDIR}/tmp\"\nOWN = \"conf\"\n");
+  EXPECT_TRUE(store->load(configuration(), m_settled).empty());
+}
+
+TEST_F(ParseStoreTest, NoStoreIsCreatedToBePreloaded) {
+  EXPECT_FALSE(ParseStore::preload(path(), m_settled));
+  EXPECT_FALSE(std::filesystem::exists(path().parent_path()));
+}
+
 } // namespace
 } // namespace bbrun::server

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 
 namespace bbrun::server::metadata {
@@ -129,6 +130,29 @@ TEST(FileLogTest, ProbedFileThatStaysIsUnchangedWhateverItsContent) {
   EXPECT_TRUE(log.probe(file));
   dir.write("layer/conf/bitbake.conf", "A = \"22\"\n");
   EXPECT_TRUE(log.unchanged());
+}
+
+TEST(FileLogTest, LogsOfTheSameTextHaveTheSameContentWhenever) {
+  // Given two logs of the same files taken apart, the file touched in between, we should find
+  // them the same; given the text edited, or a probed path appearing, we should not.
+  TempDir dir;
+  auto file = dir.write("a.conf", "A = \"1\"\n");
+  auto missing = dir.path() / "b.conf";
+  auto log_now = [&] {
+    FileLog log;
+    log.read(file);
+    log.probe(missing);
+    return log;
+  };
+  FileLog first = log_now();
+  std::filesystem::last_write_time(file, std::filesystem::file_time_type::clock::now() +
+                                             std::chrono::seconds(5));
+  EXPECT_TRUE(first.same_content(log_now()));
+  dir.write("a.conf", "A = \"2\"\n");
+  EXPECT_FALSE(first.same_content(log_now()));
+  dir.write("a.conf", "A = \"1\"\n");
+  dir.write("b.conf", "");
+  EXPECT_FALSE(first.same_content(log_now()));
 }
 
 } // namespace
