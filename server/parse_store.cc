@@ -33,10 +33,11 @@ CREATE TABLE IF NOT EXISTS context(key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS layers(file TEXT PRIMARY KEY, layer BLOB NOT NULL);
 )";
 
-// Work spread over the cores past this much: decoding a recipe costs about as much as a few
-// stats of the paths its log names.
+// Work spread over the cores past this much. Stats of files in a few directories hardly go
+// faster on a second thread (their lookups contend in the kernel), which would only take the
+// core the configuration parse runs on: they spread out past a few thousand files only.
 constexpr size_t k_decodes_per_thread = 128;
-constexpr size_t k_checks_per_thread = 256;
+constexpr size_t k_checks_per_thread = 4096;
 
 const std::string& own_build_id() {
   static const std::string id = common::executable_build_id("/proc/self/exe");
@@ -90,9 +91,8 @@ std::optional<std::string> context_value(sqlite3* db, std::string_view key) {
 }
 
 // Open `path` and bring it to this format; a store of another format is emptied (it is only a
-// cache).
-// Fails when the file is not a usable database. Without `create`, also when there is none, or
-// one in another format.
+// cache). Fails when the file is not a usable database; without `create`, also when there is
+// none, or one in another format.
 common::Result<sqlite3*> open_database(const std::filesystem::path& path, bool create) {
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
@@ -209,12 +209,6 @@ class StoredLayers {
 public:
   explicit StoredLayers(sqlite3* db) : m_db(db) {}
 
-  /// Read the layers of `files` only: the recipes the load returned.
-  void only(std::unordered_set<std::string> files) {
-    std::lock_guard lock(m_mutex);
-    m_files = std::move(files);
-  }
-
   /// The layer saved for `file`, handed out once.
   std::optional<std::string> take(const std::string& file) {
     std::lock_guard lock(m_mutex);
@@ -239,20 +233,16 @@ private:
     if (m_db == nullptr) {
       return;
     }
+    // Those of recipes that no longer hold too: they are few, and gone with this object.
     Statement select(m_db, "SELECT file, layer FROM layers");
     while (select.ok() && select.step() == SQLITE_ROW) {
-      std::string file(select.column(0));
-      if (m_files.contains(file)) {
-        m_layers.emplace(std::move(file), select.column(1));
-      }
+      m_layers.emplace(select.column(0), select.column(1));
     }
     m_db = nullptr;
-    m_files.clear();
   }
 
   std::mutex m_mutex;
-  sqlite3* m_db;                           ///< until the layers are read
-  std::unordered_set<std::string> m_files; ///< whose layers to read
+  sqlite3* m_db; ///< until the layers are read
   std::unordered_map<std::string, std::string> m_layers;
 };
 
@@ -356,16 +346,11 @@ ParseStore::load(std::shared_ptr<const metadata::Configuration> config,
   });
   std::vector<metadata::Recipe> holding;
   holding.reserve(decoded.size());
-  std::unordered_set<std::string> files;
-  files.reserve(decoded.size());
   for (auto& recipe : decoded) {
     if (recipe) {
-      files.insert(recipe->file);
       holding.push_back(std::move(*recipe));
     }
   }
-  // The layers of the recipes that no longer hold are never read.
-  layers->only(std::move(files));
   m_layers = std::move(layers);
   return holding;
 }

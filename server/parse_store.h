@@ -55,7 +55,7 @@ public:
   /// The saved recipes that still hold, read through `config` (loaded just now): saved by this
   /// binary over a configuration parsed from the same text, given the same appends by `config`,
   /// and none of the files they read or looked for changed since (as FileLog::unchanged judges,
-  /// with `settled`). Only the layers of the recipes returned are read later.
+  /// with `settled`). Their layers are read later, all at once.
   std::vector<metadata::Recipe> load(std::shared_ptr<const metadata::Configuration> config,
                                      metadata::SettledContents& settled);
 
