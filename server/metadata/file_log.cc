@@ -14,9 +14,12 @@ namespace bbrun::server::metadata {
 
 namespace {
 
-// File times advance in clock ticks, and some file systems keep whole seconds: a file modified
-// less than this long before it was observed may change again without its times changing.
-constexpr int64_t k_racy_window_ns = 2'000'000'000;
+// A file modified less than this long before it was observed may change again without its
+// times changing. File times advance with the kernel's clock tick (at most 10 ms) where they
+// keep nanoseconds; where they keep whole seconds (ext3, FAT, HFS+, a small-inode ext4, or a
+// tool that set them), by a second or two.
+constexpr int64_t k_racy_window_ns = 100'000'000;
+constexpr int64_t k_racy_window_whole_seconds_ns = 2'000'000'000;
 
 int64_t nanoseconds(const struct timespec& t) {
   return int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
@@ -61,9 +64,13 @@ bool same_file(const FileState& then, const FileState& now) {
          then.mtime_ns == now.mtime_ns && then.ctime_ns == now.ctime_ns;
 }
 
-// Whether a later edit of the file would show in its times.
+// Whether a later edit of the file would show in its times. Times in whole seconds are taken
+// for a file system's that keeps no more (a nanosecond clock lands on a whole second once in a
+// billion times, and then the longer window only costs a read).
 bool settled(const FileState& state) {
-  return state.mtime_ns + k_racy_window_ns < state.seen_ns;
+  bool whole_seconds = state.mtime_ns % 1'000'000'000 == 0;
+  return state.mtime_ns + (whole_seconds ? k_racy_window_whole_seconds_ns : k_racy_window_ns) <
+         state.seen_ns;
 }
 
 } // namespace

@@ -59,6 +59,25 @@ TEST(FileLogTest, TheContentTheParseUsedIsWhatCounts) {
   EXPECT_FALSE(log.unchanged());
 }
 
+TEST(FileLogTest, AFileModifiedASecondBeforeTheReadIsRacyOnlyWithWholeSecondTimes) {
+  // Given a file modified a second before it was read and unchanged since, each log recording
+  // another text than the file's, we should trust the stat where the file's times keep
+  // nanoseconds (an edit since would show), and compare the content, so see the other text,
+  // where they keep whole seconds (an edit in the same second would not show).
+  TempDir dir;
+  auto file = dir.write("a.conf", "A = \"1\"\n");
+  auto second_ago = std::filesystem::file_time_type::clock::now() - std::chrono::seconds(1);
+  std::filesystem::last_write_time(file, second_ago);
+  FileLog fine;
+  fine.read(file, content_hash_of("other text"));
+  EXPECT_TRUE(fine.unchanged());
+  std::filesystem::last_write_time(file,
+                                   std::chrono::time_point_cast<std::chrono::seconds>(second_ago));
+  FileLog coarse;
+  coarse.read(file, content_hash_of("other text"));
+  EXPECT_FALSE(coarse.unchanged());
+}
+
 TEST(FileLogTest, SettledContentIsRememberedAcrossRoundsAndRacyContentIsNot) {
   // Given a file modified long ago and one modified just now, both read in a round of checks,
   // we should remember the settled one's content for later rounds (while its stat holds) and
