@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <poll.h>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -72,15 +73,19 @@ common::Result<Connection> Connection::open(const common::BuildDirPaths& paths, 
   }
   // A server from another build (an upgrade, a rebuild): let it finish what it is doing, then
   // replace it, as Bazel's client does with a server of another version.
-  std::fprintf(stderr, "NOTE: the server for %s runs another build of bbrun; it will exit once "
-                       "idle and a new one start\n",
+  std::fprintf(stderr,
+               "NOTE: the server for %s runs another build of bbrun; it will exit once "
+               "idle and a new one start\n",
                paths.builddir.c_str());
   int old_pid = connection->server_pid();
   if (auto asked = connection->call(protocol::command::shutdown); !asked) {
     return fail(asked.error());
   }
   *connection = Connection();
-  while (old_pid > 0 && (::kill(old_pid, 0) == 0 || errno == EPERM)) {
+  // If we started it ourselves (replaced by a rebuild since), it is our child: reaped, or it
+  // would stay a zombie, alive to kill(2), until we exit.
+  while (old_pid > 0 && ::waitpid(old_pid, nullptr, WNOHANG) <= 0 &&
+         (::kill(old_pid, 0) == 0 || errno == EPERM)) {
     std::this_thread::sleep_for(k_retry_pause);
   }
   return connect(paths, start, idle_timeout, jobserver, server_build);
