@@ -110,6 +110,7 @@ private:
       send({{"id", id}, {"error", plan.error().message}});
       return;
     }
+    pid_t launcher = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
       send({{"id", id}, {"error", common::errno_message("fork")}});
@@ -117,6 +118,13 @@ private:
     }
     if (pid == 0) {
       ::setpgid(0, 0);
+      // Recorded here too: the launcher may be preempted right after the fork and killed
+      // before it records us, and the cooker must still find our process group. A launcher
+      // gone before this record may have been looked at already: then we end here.
+      m_started.record(static_cast<uint32_t>(id), ::getpid());
+      if (::getppid() != launcher) {
+        ::_exit(127);
+      }
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
