@@ -125,8 +125,10 @@ std::optional<metadata::Configuration> MetadataCache::unchanged_configuration() 
 
 void MetadataCache::preload() {
   m_preloaded_path = ParseStore::path_in(m_options.builddir / "tmp");
-  m_preloaded = std::async(std::launch::async,
-                           [this] { return ParseStore::preload(m_preloaded_path, m_settled); });
+  // The path by value: the thread may still run while this object is destroyed.
+  m_preloaded = std::async(std::launch::async, [this, path = m_preloaded_path] {
+    return ParseStore::preload(path, m_settled);
+  });
 }
 
 void MetadataCache::drop_preloaded() {

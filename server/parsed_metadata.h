@@ -67,8 +67,8 @@ private:
 
   metadata::LoadOptions m_options;
   metadata::SettledContents m_settled; ///< spares reading files again in later checks
-  std::future<std::optional<ParseStore>> m_preloaded;
   std::filesystem::path m_preloaded_path;
+  std::future<std::optional<ParseStore>> m_preloaded; ///< after what its thread uses
   std::optional<ParseStore> m_store;
   std::filesystem::path m_store_path; ///< where m_store is: TMPDIR may change between parses
   std::shared_ptr<const ParsedMetadata> m_last; ///< after m_store: gone before it closes

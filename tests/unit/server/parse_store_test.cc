@@ -52,6 +52,14 @@ protected:
 
   std::filesystem::path path() const { return m_tmp.path() / "build/tmp/cache/parse.db"; }
 
+  // What `store` loads: recipe b alone, with its own variables.
+  void expect_only_b(ParseStore& store) {
+    auto loaded = store.load(configuration(), m_settled);
+    ASSERT_EQ(loaded.size(), 1u);
+    EXPECT_EQ(loaded[0].pn, "b");
+    EXPECT_EQ(*loaded[0].data->get_var("OWN"), "b");
+  }
+
   testing::TempDir m_tmp;
   metadata::SettledContents m_settled;
 };
@@ -85,10 +93,7 @@ TEST_F(ParseStoreTest, OnlyTheRecipesThatHoldAreReturned) {
   m_tmp.write("meta/recipes/c_1.0.bbappend", "OWN = \"c2\"\n");
   auto store = ParseStore::open(path());
   ASSERT_TRUE(store);
-  auto loaded = store->load(configuration(), m_settled);
-  ASSERT_EQ(loaded.size(), 1u);
-  EXPECT_EQ(loaded[0].pn, "b");
-  EXPECT_EQ(*loaded[0].data->get_var("OWN"), "b");
+  expect_only_b(*store);
 }
 
 TEST_F(ParseStoreTest, LayersOfRecipesNoLongerSavedAreDropped) {
@@ -138,10 +143,7 @@ TEST_F(ParseStoreTest, APreloadedStoreGivesWhatALoadWould) {
   m_tmp.write("meta/recipes/a_1.0.bb", "OWN = \"a, longer now\"\n");
   auto store = ParseStore::preload(path(), m_settled);
   ASSERT_TRUE(store);
-  auto loaded = store->load(configuration(), m_settled);
-  ASSERT_EQ(loaded.size(), 1u);
-  EXPECT_EQ(loaded[0].pn, "b");
-  EXPECT_EQ(*loaded[0].data->get_var("OWN"), "b");
+  expect_only_b(*store);
 }
 
 TEST_F(ParseStoreTest, AConfigurationEditedAfterThePreloadGetsNoSavedRecipes) {
