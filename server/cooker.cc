@@ -5,8 +5,6 @@
 #include "common/build_id.h"
 #include "common/log.h"
 #include "server/cleansstate_command.h"
-#include "server/exec/fd_lending_executor.h"
-#include "server/exec/message_channel_executor.h"
 #include "server/exec/task_child.h"
 #include "server/jobserver/task_jobserver.h"
 #include "server/parsed_metadata.h"
@@ -54,16 +52,6 @@ private:
   UiSession* m_session;
 };
 
-// A task's message, as a LogMessage naming the task.
-void send_task_message(EventSink& events, const exec::MessageOrigin& origin,
-                       const exec::TaskMessage& message) {
-  events.send_event(protocol::make_event(protocol::event::log_message, {{"level", message.level},
-                                                                        {"message", message.text},
-                                                                        {"recipe", origin.recipe},
-                                                                        {"pf", origin.pf},
-                                                                        {"task", origin.task}}));
-}
-
 void send_build_completed(EventSink& events, bool success, const runqueue::BuildSummary& summary) {
   Json fields{{"success", success},
               {"attempted", summary.attempted},
@@ -108,6 +96,18 @@ std::vector<std::string> task_base_environment() {
 
 } // namespace
 
+// Fds lent to every task an executor starts (Executor::lend_fds), taken back when this ends.
+class LentFds {
+public:
+  explicit LentFds(exec::Executor& executor) : m_executor(executor) {}
+  LentFds(const LentFds&) = delete;
+  LentFds& operator=(const LentFds&) = delete;
+  ~LentFds() { (void)m_executor.lend_fds({}); }
+
+private:
+  exec::Executor& m_executor;
+};
+
 // Members are destroyed in reverse order: the runqueue first, then what it draws slots from.
 struct Cooker::Build {
   Build(UiSession* owner, BuildRequest wanted)
@@ -121,8 +121,7 @@ struct Cooker::Build {
   std::optional<sstate::EquivalenceDb> equivalence;
   std::unique_ptr<sstate::HelperCache> sstate; ///< its helpers die with the build
   std::unique_ptr<jobserver::TaskJobserver> jobserver;
-  std::unique_ptr<exec::MessageChannelExecutor> messages; ///< turns task messages into events
-  std::unique_ptr<exec::Executor> executor; ///< lends the jobserver's fds to every task
+  std::optional<LentFds> lent_jobserver; ///< its fds, lent to every task of the build
   std::unique_ptr<runqueue::RunQueue> runqueue;
 };
 
@@ -246,12 +245,6 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
   }
   m_build->plan = std::move(*plan);
   m_build->stamps = open_stamps(m_build->plan, events);
-  m_build->messages = std::make_unique<exec::MessageChannelExecutor>(
-      m_io, *m_executor,
-      [events = &m_build->events](const exec::MessageOrigin& origin,
-                                  const exec::TaskMessage& message) {
-        send_task_message(*events, origin, message);
-      });
   open_jobserver(std::move(client_jobserver));
   auto environment = task_base_environment();
   if (m_build->jobserver) {
@@ -260,8 +253,7 @@ void Cooker::start_build(UiSession& session, BuildRequest request) {
     }
   }
   m_build->runqueue = std::make_unique<runqueue::RunQueue>(
-      m_io, std::move(m_build->plan.graph), *m_build->plan.recipes,
-      m_build->executor ? *m_build->executor : *m_build->messages,
+      m_io, std::move(m_build->plan.graph), *m_build->plan.recipes, *m_executor,
       m_build->stamps ? &*m_build->stamps : nullptr, events, run_options(*m_build),
       std::move(environment));
   m_build->runqueue->start(
@@ -301,6 +293,11 @@ void Cooker::open_jobserver(std::optional<JobserverFds> client) {
     opened = jobserver::TaskJobserver::create(m_io, build.plan.jobs, style,
                                               m_info.builddir / k_jobserver_fifo);
   }
+  if (opened) {
+    if (auto lent = m_executor->lend_fds((*opened)->task_fds()); !lent) {
+      opened = common::fail(lent.error());
+    }
+  }
   if (!opened) {
     send_log_message(build.events, "warning",
                      fmt::format("jobserver: {}{}", opened.error().message,
@@ -311,8 +308,7 @@ void Cooker::open_jobserver(std::optional<JobserverFds> client) {
     return;
   }
   build.jobserver = std::move(*opened);
-  build.executor =
-      std::make_unique<exec::FdLendingExecutor>(*build.messages, build.jobserver->task_fds());
+  build.lent_jobserver.emplace(*m_executor);
 }
 
 runqueue::RunOptions Cooker::run_options(Build& build) {
@@ -384,6 +380,8 @@ void Cooker::finish_build(bool success, const runqueue::BuildSummary& summary) {
   // that what the client does next sees every stamp in the database file.
   m_build->runqueue.reset();
   m_build->stamps.reset();
+  // Taken back now, not when the build is destroyed: by then the next build may have lent its.
+  m_build->lent_jobserver.reset();
   send_build_completed(m_build->events, success, summary);
   ++m_builds_served;
   // Destroy the rest after this call returns: we may be inside a callback of something the

@@ -3,12 +3,14 @@
 #pragma once
 
 #include "common/result.h"
+#include "server/exec/task_message.h"
 #include "server/exec/task_plan.h"
 
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace bbrun::server::exec {
 
@@ -32,11 +34,19 @@ struct TaskOutcome {
 class Executor {
 public:
   using Done = std::function<void(TaskOutcome)>;
+  using OnMessage = std::function<void(const TaskMessage&)>;
   virtual ~Executor() = default;
 
-  /// Start `plan` under the caller's `id`; `done` runs once, on the event loop, when it ends.
-  /// Fails with ErrorKind::io when the task cannot be started at all.
-  virtual common::Result<void> start(uint32_t id, TaskPlan plan, Done done) = 0;
+  /// Start `plan` under the caller's `id`. Each message the task writes to its message channel
+  /// (task_message.h) goes to `on_message` (if set) as it comes, every one before `done`, which
+  /// runs once when the task ends; both on the event loop. Fails with ErrorKind::io when the
+  /// task cannot be started at all.
+  virtual common::Result<void> start(uint32_t id, TaskPlan plan, Done done,
+                                     OnMessage on_message) = 0;
+  /// Every task started from now on inherits `fds` (at k_first_inherited_fd on, its message
+  /// channel after them) until the next call: one build's jobserver, lent for the build and
+  /// taken back with an empty call. Borrowed: they must stay open until the next call returns.
+  virtual common::Result<void> lend_fds(std::vector<int> fds) = 0;
   /// Send `sig` to the process group of every running task.
   virtual void signal_all(int sig) = 0;
   virtual size_t running() const = 0;

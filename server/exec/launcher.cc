@@ -3,6 +3,7 @@
 #include "server/exec/launcher.h"
 
 #include "common/fd_passing.h"
+#include "server/exec/message_channel.h"
 #include "server/exec/task_child.h"
 #include "server/exec/task_plan.h"
 
@@ -39,21 +40,37 @@ constexpr int k_parking_fd = 16;
 // cooker needs a pid only to signal a task, which it defers until the pid comes.
 constexpr int k_pid_report_delay_ms = 20;
 
-// The launcher's whole state: its tasks by pid.
+// The launcher's whole state: its tasks by pid, each with its message channel, and the fds
+// lent for the tasks it starts.
 class LauncherLoop {
 public:
   explicit LauncherLoop(StartedPids& started) : m_started(started) {}
 
   [[noreturn]] void run() {
-    std::vector<json> messages;
+    std::vector<json> frames;
+    std::vector<struct pollfd> fds;
+    std::vector<pid_t> polled; ///< the task of each channel in `fds`, after the first two
     char buffer[65536];
     while (true) {
-      struct pollfd fds[] = {{k_socket_fd, POLLIN, 0}, {k_signal_fd, POLLIN, 0}};
-      if (::poll(fds, 2, pid_report_timeout()) < 0 && errno != EINTR) {
+      fds.assign({{k_socket_fd, POLLIN, 0}, {k_signal_fd, POLLIN, 0}});
+      polled.clear();
+      for (const auto& [pid, task] : m_tasks) {
+        if (task.channel.fd() >= 0) {
+          fds.push_back({task.channel.fd(), POLLIN, 0});
+          polled.push_back(pid);
+        }
+      }
+      if (::poll(fds.data(), fds.size(), pid_report_timeout()) < 0 && errno != EINTR) {
         shut_down();
       }
       if (pid_report_timeout() == 0) {
         report_pids();
+      }
+      // Messages before ends: a task's last messages are read when it is reaped.
+      for (size_t i = 0; i < polled.size(); ++i) {
+        if ((fds[i + 2].revents & (POLLIN | POLLHUP)) != 0) {
+          forward_messages(polled[i]);
+        }
       }
       if ((fds[1].revents & POLLIN) != 0) {
         reap();
@@ -63,53 +80,90 @@ public:
         if (n <= 0 && !(n < 0 && errno == EINTR)) {
           shut_down();
         }
-        if (n > 0 && !m_decoder.feed(std::string_view(buffer, static_cast<size_t>(n)), messages)) {
+        if (n > 0 && !m_decoder.feed(std::string_view(buffer, static_cast<size_t>(n)), frames)) {
           shut_down();
         }
-        for (const auto& message : messages) {
-          start(message);
+        for (const auto& frame : frames) {
+          if (frame.contains("lend")) {
+            lend(frame);
+          } else {
+            start(frame);
+          }
         }
-        messages.clear();
+        frames.clear();
       }
     }
   }
 
 private:
+  struct Task {
+    int64_t id = -1;
+    MessageChannel channel;
+  };
+
   void send(const json& message) {
     if (!common::write_all(k_socket_fd, encode_frame(message))) {
       shut_down();
     }
   }
 
-  // The fds announced by a start frame; they are already waiting on the fd socket.
-  common::Result<std::vector<common::UniqueFd>> inherited_fds(const json& message) {
-    size_t count = message.value("fds", size_t{0});
-    if (count == 0) {
-      return std::vector<common::UniqueFd>{};
+  static json to_json(const std::vector<TaskMessage>& messages) {
+    json out = json::array();
+    for (const auto& message : messages) {
+      out.push_back({message.level, message.text});
     }
-    auto received = common::receive_fds(k_fd_socket_fd);
-    if (!received) {
-      return common::fail(received.error());
-    }
-    if (received->fds.size() != count) {
-      return common::fail(common::ErrorKind::protocol,
-                          "the task's fds did not come with its start message");
-    }
-    return std::move(received->fds);
+    return out;
   }
 
-  void start(const json& message) {
-    auto id = message.value("id", -1);
-    auto fds = inherited_fds(message);
-    if (!fds) {
-      send({{"id", id}, {"error", fds.error().message}});
+  void forward_messages(pid_t pid) {
+    auto& task = m_tasks.at(pid);
+    std::vector<TaskMessage> messages;
+    task.channel.read(messages);
+    if (!messages.empty()) {
+      send({{"id", task.id}, {"messages", to_json(messages)}});
+    }
+  }
+
+  // The fds announced by a lend frame, already waiting on the fd socket, replace those lent
+  // before (closed here: the tasks started with them hold their own copies).
+  void lend(const json& frame) {
+    m_lent.clear();
+    m_lend_error.clear();
+    size_t count = frame.value("lend", size_t{0});
+    if (count == 0) {
       return;
     }
-    auto plan = plan_from_json(message.value("plan", json::object()));
+    auto received = common::receive_fds(k_fd_socket_fd);
+    if (received && received->fds.size() == count) {
+      m_lent = std::move(received->fds);
+    } else {
+      // Every task would now run without the build's jobserver: tell the cooker, which then
+      // fails them rather than let them run unbounded.
+      m_lend_error = received ? "the lent fds did not come with their message"
+                              : "cannot receive the lent fds: " + received.error().message;
+    }
+  }
+
+  void start(const json& frame) {
+    auto id = frame.value("id", int64_t{-1});
+    if (!m_lend_error.empty()) {
+      send({{"id", id}, {"error", m_lend_error}});
+      return;
+    }
+    auto plan = plan_from_json(frame.value("plan", json::object()));
     if (!plan) {
       send({{"id", id}, {"error", plan.error().message}});
       return;
     }
+    auto channel = MessageChannel::open();
+    if (!channel) {
+      send({{"id", id}, {"error", channel.error().message}});
+      return;
+    }
+    for (const auto& fd : m_lent) {
+      plan->inherited_fds.push_back(fd.get());
+    }
+    add_message_channel(*plan, channel->second.get());
     pid_t launcher = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
@@ -128,15 +182,11 @@ private:
       sigset_t none;
       sigemptyset(&none);
       ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      std::vector<int> inherited;
-      for (const auto& fd : *fds) {
-        inherited.push_back(fd.get());
-      }
-      ::_exit(run_task_child(*plan, inherited));
+      ::_exit(run_task_child(*plan, plan->inherited_fds));
     }
     ::setpgid(pid, pid);
     m_started.record(static_cast<uint32_t>(id), pid);
-    m_tasks[pid] = id;
+    m_tasks.insert_or_assign(pid, Task{id, std::move(channel->first)});
     if (m_unreported.empty()) {
       m_report_due = now_ms() + k_pid_report_delay_ms;
     }
@@ -159,7 +209,7 @@ private:
   void report_pids() {
     for (pid_t pid : m_unreported) {
       if (auto it = m_tasks.find(pid); it != m_tasks.end()) {
-        send({{"id", it->second}, {"pid", pid}});
+        send({{"id", it->second.id}, {"pid", pid}});
       }
     }
     m_unreported.clear();
@@ -179,7 +229,12 @@ private:
       if (it == m_tasks.end()) {
         continue;
       }
-      json message{{"id", it->second}, {"pid", pid}};
+      json message{{"id", it->second.id}, {"pid", pid}};
+      std::vector<TaskMessage> messages;
+      it->second.channel.finish(messages);
+      if (!messages.empty()) {
+        message["messages"] = to_json(messages);
+      }
       if (WIFSIGNALED(status)) {
         message["signal"] = WTERMSIG(status);
       } else {
@@ -192,7 +247,7 @@ private:
 
   // The cooker is gone: nobody will ever collect these tasks' results.
   [[noreturn]] void shut_down() {
-    for (const auto& [pid, id] : m_tasks) {
+    for (const auto& [pid, task] : m_tasks) {
       ::kill(-pid, SIGKILL);
     }
     ::_exit(0);
@@ -200,7 +255,9 @@ private:
 
   StartedPids& m_started;
   FrameDecoder m_decoder;
-  std::map<pid_t, int64_t> m_tasks;
+  std::map<pid_t, Task> m_tasks;
+  std::vector<common::UniqueFd> m_lent;
+  std::string m_lend_error;        ///< why the last lend failed, if it did
   std::vector<pid_t> m_unreported; ///< started since the last report
   int64_t m_report_due = 0;        ///< when they are to be reported (CLOCK_MONOTONIC, ms)
 };

@@ -9,24 +9,30 @@
 // split.
 //
 // Messages, each a 4-byte little-endian length and a JSON object, over a socketpair:
-//   cooker -> launcher  {"id": N, "plan": TaskPlan}       start a task
-//                       {"id": N, "plan": TaskPlan, "fds": K}   with K fds for the task to
-//                                                       inherit, sent just before as one
-//                                                       SCM_RIGHTS message on the fd socket
+//   cooker -> launcher  {"lend": K}                       the K fds every task started from
+//                                                       now on inherits (a build's jobserver),
+//                                                       sent just before as one SCM_RIGHTS
+//                                                       message on the fd socket; K = 0 takes
+//                                                       back those lent before
+//                       {"id": N, "plan": TaskPlan}       start a task
 //   launcher -> cooker  {"id": N, "pid": P}               it started, in process group P
-//                       {"id": N, "pid": P, "exit_code": C}   it ended ({"signal": S} if
-//                                                       killed)
+//                       {"id": N, "messages": [[L, T]]}   it wrote messages (level, text) to
+//                                                       its message channel
+//                       {"id": N, "pid": P, "exit_code": C, "messages": [...]}   it ended
+//                                                       ({"signal": S} if killed), with its
+//                                                       last messages if there were any
 //                       {"id": N, "error": "..."}         it could not be forked
 // A task's pid is reported on its own only if it still runs 20 ms after it started (or
 // when it ended, then with its exit): most tasks end sooner, and one message per task wakes
 // the cooker once. It is also recorded at once in memory both share (StartedPids), where the
 // cooker looks only if the launcher dies before reporting it.
-// The fd socket is a second socketpair (SOCK_SEQPACKET) that carries nothing but those fds: the
-// stream socket is written asynchronously, so fds could not be tied to a place in it. They are
-// sent before their frame is queued, so they are there when the launcher reads the frame. The
-// launcher closes its copies as soon as the task is forked: it never holds a client's jobserver
-// fds beyond that. The launcher exits when the cooker's end closes, killing the tasks it still
-// runs.
+// The launcher makes each task's message channel and reads it, so the cooker spends no system
+// call on a channel, and the fds lent for a build cross between the processes once, not with
+// every task. The fd socket is a second socketpair (SOCK_SEQPACKET) that carries nothing but
+// those fds: the stream socket is written asynchronously, so fds could not be tied to a place in
+// it. They are sent before their frame is queued, so they are there when the launcher reads the
+// frame. The launcher holds a client's jobserver fds only while they are lent, for one build. It
+// exits when the cooker's end closes, killing the tasks it still runs.
 #pragma once
 
 #include "common/result.h"

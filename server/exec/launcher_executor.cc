@@ -35,26 +35,35 @@ LauncherExecutor::~LauncherExecutor() {
   common::reap_child(m_launcher_pid);
 }
 
-common::Result<void> LauncherExecutor::start(uint32_t id, TaskPlan plan, Done done) {
+common::Result<void> LauncherExecutor::start(uint32_t id, TaskPlan plan, Done done,
+                                             OnMessage on_message) {
   if (m_dead) {
     return common::fail(common::ErrorKind::io, "the task launcher is gone");
   }
   common::JsonWriter message;
   message.begin_object().key("id").value(id).key("plan");
   write_plan(message, plan);
-  if (!plan.inherited_fds.empty()) {
-    // Non-blocking: should the launcher ever fall hundreds of tasks behind, this task fails to
-    // start rather than the event loop stopping (and the launcher's replies with it).
-    auto sent =
-        common::send_fds(m_fd_socket.get(), static_cast<unsigned char>('F'), plan.inherited_fds);
+  message.end_object();
+  m_tasks[id] = Running{std::move(done), std::move(on_message), plan.log_dir, plan.task};
+  m_writer.write(encode_frame_text(message.text()));
+  return {};
+}
+
+common::Result<void> LauncherExecutor::lend_fds(std::vector<int> fds) {
+  if (m_dead) {
+    return common::fail(common::ErrorKind::io, "the task launcher is gone");
+  }
+  if (!fds.empty()) {
+    // Non-blocking: should the launcher ever fall far behind, the lending fails rather than
+    // the event loop stopping (and the launcher's replies with it).
+    auto sent = common::send_fds(m_fd_socket.get(), static_cast<unsigned char>('F'), fds);
     if (!sent) {
       return common::fail(common::ErrorKind::io,
                           "cannot pass fds to the task launcher: " + sent.error().message);
     }
-    message.key("fds").value(static_cast<uint64_t>(plan.inherited_fds.size()));
   }
-  message.end_object();
-  m_tasks[id] = Running{std::move(done), plan.log_dir, plan.task};
+  common::JsonWriter message;
+  message.begin_object().key("lend").value(static_cast<uint64_t>(fds.size())).end_object();
   m_writer.write(encode_frame_text(message.text()));
   return {};
 }
@@ -97,6 +106,14 @@ void LauncherExecutor::handle(const json& message) {
     return;
   }
   Running& task = it->second;
+  if (auto messages = message.find("messages");
+      messages != message.end() && messages->is_array() && task.on_message) {
+    for (const auto& entry : *messages) {
+      if (entry.is_array() && entry.size() == 2 && entry[0].is_string() && entry[1].is_string()) {
+        task.on_message(TaskMessage{entry[0].get<std::string>(), entry[1].get<std::string>()});
+      }
+    }
+  }
   bool ended =
       message.contains("exit_code") || message.contains("signal") || message.contains("error");
   if (message.contains("pid")) {

@@ -24,13 +24,15 @@ public:
   LauncherExecutor(boost::asio::io_context& io, Launcher launcher);
   ~LauncherExecutor() override;
 
-  common::Result<void> start(uint32_t id, TaskPlan plan, Done done) override;
+  common::Result<void> start(uint32_t id, TaskPlan plan, Done done, OnMessage on_message) override;
+  common::Result<void> lend_fds(std::vector<int> fds) override;
   void signal_all(int sig) override;
   size_t running() const override { return m_tasks.size(); }
 
 private:
   struct Running {
     Done done;
+    OnMessage on_message;
     std::filesystem::path log_dir;
     std::string task;
     pid_t pid = 0;          ///< 0 until the launcher says the task started

@@ -109,16 +109,29 @@ PythonTaskExecutor::~PythonTaskExecutor() {
   }
 }
 
-common::Result<void> PythonTaskExecutor::start(uint32_t id, TaskPlan plan, Done done) {
+common::Result<void> PythonTaskExecutor::start(uint32_t id, TaskPlan plan, Done done,
+                                               OnMessage on_message) {
   if (!plan.python_data) {
-    return m_shell->start(id, std::move(plan), std::move(done));
+    return m_shell->start(id, std::move(plan), std::move(done), std::move(on_message));
   }
+  auto channel = MessageChannel::open();
+  if (!channel) {
+    return common::fail(channel.error());
+  }
+  common::UniqueFd watched(::fcntl(channel->first.fd(), F_DUPFD_CLOEXEC, 0));
+  if (!watched) {
+    return common::fail(common::ErrorKind::io, common::errno_message("dup"));
+  }
+  plan.inherited_fds = m_lent;
+  add_message_channel(plan, channel->second.get());
   const pid_t cooker = ::getpid();
   pid_t pid = python::Interpreter::instance().fork_child([&plan, cooker] {
     ::setpgid(0, 0);
     die_with_the_cooker(cooker);
     return run_python_task_child(plan);
   });
+  // Only the task may hold the write end: the channel ends when it and its children are gone.
+  channel->second.reset();
   if (pid < 0) {
     return common::fail(common::ErrorKind::io, common::errno_message("cannot fork a python task"));
   }
@@ -129,9 +142,13 @@ common::Result<void> PythonTaskExecutor::start(uint32_t id, TaskPlan plan, Done 
     common::kill_and_reap(pid);
     return common::fail(common::ErrorKind::io, error);
   }
-  Running task{pid, task_log_path(plan.log_dir, plan.task, pid),
+  Running task{pid,
+               task_log_path(plan.log_dir, plan.task, pid),
                std::make_unique<boost::asio::posix::stream_descriptor>(m_io, pidfd.release()),
-               std::move(done)};
+               std::move(channel->first),
+               std::make_unique<boost::asio::posix::stream_descriptor>(m_io, watched.release()),
+               std::move(done),
+               std::move(on_message)};
   task.exit_watch->async_wait(boost::asio::posix::stream_descriptor::wait_read,
                               [this, id, alive = m_alive](const boost::system::error_code& ec) {
                                 if (*alive && !ec) {
@@ -139,7 +156,38 @@ common::Result<void> PythonTaskExecutor::start(uint32_t id, TaskPlan plan, Done 
                                 }
                               });
   m_tasks.emplace(id, std::move(task));
+  watch_channel(id);
   return {};
+}
+
+common::Result<void> PythonTaskExecutor::lend_fds(std::vector<int> fds) {
+  m_lent = fds;
+  return m_shell->lend_fds(std::move(fds));
+}
+
+void PythonTaskExecutor::watch_channel(uint32_t id) {
+  auto& watch = *m_tasks.at(id).channel_watch;
+  watch.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                   [this, id, alive = m_alive](const boost::system::error_code& ec) {
+                     auto it = *alive && !ec ? m_tasks.find(id) : m_tasks.end();
+                     if (it == m_tasks.end()) {
+                       return;
+                     }
+                     std::vector<TaskMessage> messages;
+                     it->second.channel.read(messages);
+                     hand_over(it->second, messages);
+                     if (it->second.channel.fd() >= 0) {
+                       watch_channel(id);
+                     }
+                   });
+}
+
+void PythonTaskExecutor::hand_over(Running& task, const std::vector<TaskMessage>& messages) {
+  if (task.on_message) {
+    for (const auto& message : messages) {
+      task.on_message(message);
+    }
+  }
 }
 
 void PythonTaskExecutor::signal_all(int sig) {
@@ -162,6 +210,9 @@ void PythonTaskExecutor::reap(uint32_t id) {
     common::log::error("cannot reap python task {}: {}", it->second.pid, std::strerror(errno));
   }
   outcome.log = it->second.log;
+  std::vector<TaskMessage> messages;
+  it->second.channel.finish(messages);
+  hand_over(it->second, messages);
   // Erase first: `done` may start the next task right away.
   Done done = std::move(it->second.done);
   m_tasks.erase(it);

@@ -11,23 +11,27 @@
 // (task_child.h) and runs the task function instead of exec'ing /bin/sh.
 
 #include "server/exec/executor.h"
+#include "server/exec/message_channel.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
 #include <map>
 #include <memory>
+#include <vector>
 
 namespace bbrun::server::exec {
 
-/// Starts tasks whose plan has `python_data` in forked children and awaits their end on a
-/// pidfd; hands every other task to `shell`. Event-loop thread only.
+/// Starts tasks whose plan has `python_data` in forked children, reads their message channels
+/// as messages come and awaits their end on a pidfd; hands every other task to `shell`.
+/// Event-loop thread only.
 class PythonTaskExecutor final : public Executor {
 public:
   PythonTaskExecutor(boost::asio::io_context& io, std::unique_ptr<Executor> shell);
   ~PythonTaskExecutor() override;
 
-  common::Result<void> start(uint32_t id, TaskPlan plan, Done done) override;
+  common::Result<void> start(uint32_t id, TaskPlan plan, Done done, OnMessage on_message) override;
+  common::Result<void> lend_fds(std::vector<int> fds) override;
   void signal_all(int sig) override;
   size_t running() const override { return m_tasks.size() + m_shell->running(); }
 
@@ -36,13 +40,20 @@ private:
     pid_t pid = 0;
     std::filesystem::path log;
     std::unique_ptr<boost::asio::posix::stream_descriptor> exit_watch; ///< a pidfd
+    MessageChannel channel;
+    /// A second descriptor of the channel, only to wait on: the channel reads its own.
+    std::unique_ptr<boost::asio::posix::stream_descriptor> channel_watch;
     Done done;
+    OnMessage on_message;
   };
 
+  void watch_channel(uint32_t id);
+  void hand_over(Running& task, const std::vector<TaskMessage>& messages);
   void reap(uint32_t id);
 
   boost::asio::io_context& m_io;
   std::unique_ptr<Executor> m_shell;
+  std::vector<int> m_lent;
   std::map<uint32_t, Running> m_tasks;
   std::shared_ptr<bool> m_alive = std::make_shared<bool>(true);
 };

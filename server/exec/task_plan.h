@@ -34,11 +34,12 @@ struct TaskPlan {
   /// launcher.
   std::shared_ptr<metadata::DataStore> python_data;
   std::vector<std::string> environment; ///< "NAME=value" for execve
-  /// Fds the task inherits, at k_first_inherited_fd on (task_child.h). Not part of the JSON:
-  /// they travel to the launcher with SCM_RIGHTS, and must stay open until start() returns.
+  /// Fds the task inherits, at k_first_inherited_fd on (task_child.h): the executor's lent
+  /// fds, then the task's message channel. Filled in by whoever forks the task; not part of the
+  /// JSON.
   std::vector<int> inherited_fds;
-  /// The fd number, in the task, of its message channel (task_message.h); -1: none. Not part
-  /// of the JSON: a shell task finds the channel through its environment.
+  /// The fd number, in the task, of its message channel (message_channel.h); -1: none. Not
+  /// part of the JSON: a shell task finds the channel through its environment.
   int message_fd = -1;
 };
 

@@ -247,9 +247,17 @@ void RunQueue::start_task(TaskIndex index) {
   }
   run.status = Status::running;
   ++m_running;
-  auto started =
-      m_executor.start(index, std::move(*plan),
-                       [this, index](exec::TaskOutcome outcome) { finish_task(index, outcome); });
+  std::string pf = plan->pf;
+  auto started = m_executor.start(
+      index, std::move(*plan),
+      [this, index](exec::TaskOutcome outcome) { finish_task(index, outcome); },
+      [this, index, pf = std::move(pf)](const exec::TaskMessage& message) {
+        task_event(protocol::event::log_message, index)
+            .field("pf", std::string_view(pf))
+            .field("level", std::string_view(message.level))
+            .field("message", std::string_view(message.text))
+            .send(m_events);
+      });
   event.send(m_events);
   if (!started) {
     --m_running;

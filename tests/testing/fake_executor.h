@@ -16,12 +16,14 @@ namespace bbrun::testing {
 
 class FakeExecutor final : public server::exec::Executor {
 public:
-  common::Result<void> start(uint32_t id, server::exec::TaskPlan plan, Done done) override {
+  common::Result<void> start(uint32_t id, server::exec::TaskPlan plan, Done done,
+                             OnMessage /*on_message*/) override {
     m_started.push_back(plan.recipe + ":" + plan.task);
     m_running.emplace(plan.recipe + ":" + plan.task, Running{id, std::move(done)});
     m_peak = std::max(m_peak, m_running.size());
     return {};
   }
+  common::Result<void> lend_fds(std::vector<int> /*fds*/) override { return {}; }
   void signal_all(int sig) override { m_signals.push_back(sig); }
   size_t running() const override { return m_running.size(); }
 

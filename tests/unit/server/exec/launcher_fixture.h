@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace bbrun::server::exec {
 
@@ -37,13 +38,24 @@ protected:
     plan.environment = {"PATH=/usr/bin:/bin"};
     return plan;
   }
+  /// Start `task` as task 1: its outcome into `m_outcome`, its messages into `m_messages` as
+  /// "PF TASK LEVEL TEXT" (a message after the outcome fails the test).
+  bool start(const TaskPlan& task) {
+    return m_launcher
+        ->start(
+            1, task, [this](TaskOutcome outcome) { m_outcome = outcome; },
+            [this, origin = task.pf + " " + task.task](const TaskMessage& message) {
+              EXPECT_FALSE(m_outcome) << "a message after the task's end: " << message.text;
+              m_messages.push_back(origin + " " + message.level + " " + message.text);
+            })
+        .has_value();
+  }
   /// Start a task that sleeps 30 s, its outcome into `m_outcome`; its pid (its process
   /// group's) once it runs, 0 if it does not within 10 s. The event loop turns in short steps,
   /// enough to send the start: the caller acts on the task well within the 20 ms after which
   /// the launcher reports the pid on its own.
   int start_sleeping_task() {
-    if (!m_launcher->start(1, plan("echo $$ > task.pid; sleep 30"),
-                           [this](TaskOutcome outcome) { m_outcome = outcome; })) {
+    if (!start(plan("echo $$ > task.pid; sleep 30"))) {
       return 0;
     }
     int task = 0;
@@ -66,6 +78,7 @@ protected:
   pid_t m_launcher_pid = 0;
   std::unique_ptr<LauncherExecutor> m_launcher;
   std::optional<TaskOutcome> m_outcome;
+  std::vector<std::string> m_messages;
 };
 
 } // namespace bbrun::server::exec

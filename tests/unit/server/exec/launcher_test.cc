@@ -41,8 +41,7 @@ class LauncherExecutorTest : public LauncherFixture {};
 
 TEST_F(LauncherExecutorTest, RunsATaskAndReportsItsExit) {
   // Given a task that writes a file and exits 3, we should see the file, its log, and exit 3.
-  ASSERT_TRUE(m_launcher->start(1, plan("echo hi > out.txt; echo logged; exit 3"),
-                                [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  ASSERT_TRUE(start(plan("echo hi > out.txt; echo logged; exit 3")));
   run_until_done();
   ASSERT_TRUE(m_outcome);
   EXPECT_EQ(m_outcome->status.exit_code, 3);
@@ -53,8 +52,7 @@ TEST_F(LauncherExecutorTest, RunsATaskAndReportsItsExit) {
 
 TEST_F(LauncherExecutorTest, SignalReachesTheTaskEvenBeforeItsPidIsKnown) {
   // Given a long task signalled right after it was requested, it should die of that signal.
-  ASSERT_TRUE(
-      m_launcher->start(1, plan("sleep 30"), [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  ASSERT_TRUE(start(plan("sleep 30")));
   m_launcher->signal_all(SIGTERM);
   run_until_done();
   ASSERT_TRUE(m_outcome);
@@ -98,20 +96,23 @@ TEST_F(LauncherExecutorTest, TaskStartedJustBeforeTheLauncherDiesIsKilled) {
   EXPECT_TRUE(testing::wait_until([task] { return !testing::process_alive(task); }));
 }
 
-TEST_F(LauncherExecutorTest, TaskInheritsFdsAtFixedNumbersAndNothingElse) {
-  // Given a pipe's two ends to inherit, the task should have them at 3 and 4 and no fd above,
-  // and once it ended neither it nor the launcher should hold the write end: our read sees
-  // end of file.
+TEST_F(LauncherExecutorTest, TaskInheritsLentFdsAtFixedNumbersThenItsChannelAndNothingElse) {
+  // Given a pipe's two ends lent, the task should have them at 3 and 4, its message channel at
+  // 5 (named by LOGFIFO) and no fd above; once it ended and the fds were taken back, neither
+  // it nor the launcher should hold the write end: our read sees end of file.
   auto pipe = common::make_pipe();
   ASSERT_TRUE(pipe);
-  auto task = plan("echo hi >&4; ls /proc/self/fd > fds.txt");
-  task.inherited_fds = {pipe->read.get(), pipe->write.get()};
-  ASSERT_TRUE(m_launcher->start(1, task, [this](TaskOutcome outcome) { m_outcome = outcome; }));
+  ASSERT_TRUE(m_launcher->lend_fds({pipe->read.get(), pipe->write.get()}));
+  ASSERT_TRUE(start(plan("echo hi >&4; echo \"$LOGFIFO\" > channel.txt; "
+                         "[ -p /dev/fd/5 ] && ls /proc/self/fd > fds.txt")));
   run_until_done();
   ASSERT_TRUE(m_outcome);
   EXPECT_EQ(m_outcome->status.exit_code, 0);
-  // ls itself opens the directory it lists, on the lowest free number: 5.
-  EXPECT_EQ(testing::read_file(m_temp.path() / "work/fds.txt"), "0\n1\n2\n3\n4\n5\n");
+  EXPECT_EQ(testing::read_file(m_temp.path() / "work/channel.txt"), "/dev/fd/5\n");
+  // ls itself opens the directory it lists, on the lowest free number: 6.
+  EXPECT_EQ(testing::read_file(m_temp.path() / "work/fds.txt"), "0\n1\n2\n3\n4\n5\n6\n");
+  ASSERT_TRUE(m_launcher->lend_fds({}));
+  m_io.run_for(std::chrono::milliseconds(10)); // the frame taking them back goes out
   pipe->write.reset();
   struct pollfd pfd {
     pipe->read.get(), POLLIN, 0
@@ -120,6 +121,32 @@ TEST_F(LauncherExecutorTest, TaskInheritsFdsAtFixedNumbersAndNothingElse) {
   auto text = common::read_all(pipe->read.get());
   ASSERT_TRUE(text);
   EXPECT_EQ(*text, "hi\n");
+}
+
+TEST_F(LauncherExecutorTest, LentFdsGoToEveryTaskUntilTakenBack) {
+  // Given a pipe lent, two tasks started one after the other should both have it; once taken
+  // back, a third should not.
+  auto pipe = common::make_pipe();
+  ASSERT_TRUE(pipe);
+  ASSERT_TRUE(m_launcher->lend_fds({pipe->write.get()}));
+  for (const char* name : {"first", "second"}) {
+    m_outcome.reset();
+    ASSERT_TRUE(start(plan(std::string("echo ") + name + " >&3")));
+    run_until_done();
+    ASSERT_TRUE(m_outcome);
+    EXPECT_EQ(m_outcome->status.exit_code, 0);
+  }
+  ASSERT_TRUE(m_launcher->lend_fds({}));
+  m_outcome.reset();
+  ASSERT_TRUE(start(plan("[ -p /dev/fd/3 ] && readlink /dev/fd/3 > channel.txt; echo third >&4")));
+  run_until_done();
+  ASSERT_TRUE(m_outcome);
+  EXPECT_NE(m_outcome->status.exit_code, 0); // fd 4 is not open: only the channel, at 3
+  EXPECT_FALSE(testing::read_file(m_temp.path() / "work/channel.txt").empty());
+  pipe->write.reset();
+  auto text = common::read_all(pipe->read.get());
+  ASSERT_TRUE(text);
+  EXPECT_EQ(*text, "first\nsecond\n");
 }
 
 } // namespace
