@@ -41,9 +41,9 @@ void log_make_version(std::optional<jobserver::MakeVersion> make) {
 class BuildEvents final : public EventSink {
 public:
   explicit BuildEvents(UiSession* session) : m_session(session) {}
-  void send_line(std::string line) override {
+  void send_line(std::string line, Delivery delivery) override {
     if (m_session != nullptr) {
-      m_session->send_line(std::move(line));
+      m_session->send_line(std::move(line), delivery);
     }
   }
   void detach() { m_session = nullptr; }

@@ -11,14 +11,20 @@
 
 namespace bbrun::server {
 
+/// When an event must reach the client: at once, or within a few milliseconds together with
+/// others (LineWriter::write_batched), as the events of every task may.
+enum class Delivery { now, batched };
+
 /// A consumer of protocol events (a UI session, a test recorder). Called on the event-loop
-/// thread; must not block.
+/// thread; must not block. Events keep their order whatever their delivery.
 class EventSink {
 public:
   virtual ~EventSink() = default;
   /// Send one event written as a line of JSON text (common/framing.h).
-  virtual void send_line(std::string line) = 0;
-  void send_event(const common::protocol::Json& event) { send_line(common::encode_line(event)); }
+  virtual void send_line(std::string line, Delivery delivery) = 0;
+  void send_event(const common::protocol::Json& event) {
+    send_line(common::encode_line(event), Delivery::now);
+  }
 };
 
 /// An event written straight to its line of text, with the "type" and "time" that
@@ -46,11 +52,11 @@ public:
     return *this;
   }
   /// Send it to `sink`.
-  void send(EventSink& sink) {
+  void send(EventSink& sink, Delivery delivery = Delivery::now) {
     m_out.end_object();
     std::string line = m_out.take();
     line.push_back('\n');
-    sink.send_line(std::move(line));
+    sink.send_line(std::move(line), delivery);
   }
 
 private:

@@ -10,13 +10,14 @@ namespace bbrun::server {
 
 LineWriter::LineWriter(boost::asio::io_context& io, common::UniqueFd fd, FailureHandler on_failure,
                        size_t limit)
-    : m_pipe(io, fd.release()), m_on_failure(std::move(on_failure)), m_limit(limit) {}
+    : m_pipe(io, fd.release()), m_on_failure(std::move(on_failure)), m_limit(limit), m_timer(io) {}
 
 LineWriter::~LineWriter() {
   *m_alive = false;
-  // Lines queued in the handler that destroys the writer (a last reply) still go, as far as
-  // the pipe takes them now; a write already under way is left alone, lest lines interleave.
-  if (m_writing == Writing::soon && m_pipe.is_open()) {
+  // Lines queued in the handler that destroys the writer (a last reply), or waiting for their
+  // batch, still go, as far as the pipe takes them now; a write already under way is left
+  // alone, lest lines interleave.
+  if (m_writing != Writing::now && m_pipe.is_open()) {
     boost::system::error_code ec;
     m_pipe.non_blocking(true, ec);
     std::string_view rest = m_queued;
@@ -27,21 +28,54 @@ LineWriter::~LineWriter() {
 }
 
 void LineWriter::write(std::string line) {
+  if (queue(std::move(line))) {
+    m_urgent = true;
+    schedule();
+  }
+}
+
+void LineWriter::write_batched(std::string line) {
+  if (queue(std::move(line))) {
+    schedule();
+  }
+}
+
+bool LineWriter::queue(std::string line) {
   if (m_failed || !m_pipe.is_open()) {
-    return;
+    return false;
   }
   m_queued_bytes += line.size();
   m_queued += line;
   if (m_queued_bytes > m_limit) {
     fail(fmt::format("reader is not reading: {} bytes queued", m_queued_bytes));
+    return false;
+  }
+  return true;
+}
+
+void LineWriter::schedule() {
+  if (m_writing != Writing::no || m_queued.empty()) {
     return;
   }
-  if (m_writing == Writing::no) {
+  if (m_urgent) {
     // Written once the handler queueing this line returns, with whatever else it queues: a
     // task's end and the next task's start are one system call, not two.
     m_writing = Writing::soon;
     boost::asio::post(m_pipe.get_executor(), [this, alive = m_alive] {
       if (*alive && m_pipe.is_open()) {
+        write_front();
+      }
+    });
+  } else if (!m_batching) {
+    m_batching = true;
+    m_timer.expires_after(k_batch_delay);
+    m_timer.async_wait([this, alive = m_alive](const boost::system::error_code& ec) {
+      if (!*alive || ec) {
+        return;
+      }
+      m_batching = false;
+      // An urgent line may have taken the batch along already.
+      if (m_pipe.is_open() && m_writing == Writing::no && !m_queued.empty()) {
         write_front();
       }
     });
@@ -52,6 +86,7 @@ void LineWriter::write_front() {
   // Lines queued while a write was under way go out together, in one system call.
   m_sending.clear();
   std::swap(m_sending, m_queued);
+  m_urgent = false;
   m_writing = Writing::now;
   boost::asio::async_write(m_pipe, boost::asio::buffer(m_sending),
                            [this, alive = m_alive](const boost::system::error_code& ec, size_t) {
@@ -66,8 +101,10 @@ void LineWriter::write_front() {
                                return;
                              }
                              m_queued_bytes -= m_sending.size();
-                             if (!m_queued.empty()) {
+                             if (m_urgent) {
                                write_front();
+                             } else {
+                               schedule();
                              }
                            });
 }
@@ -84,6 +121,7 @@ void LineWriter::fail(const std::string& why) {
 }
 
 void LineWriter::close() {
+  m_timer.cancel();
   m_queued.clear();
   m_sending.clear();
   m_queued_bytes = 0;

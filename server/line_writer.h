@@ -6,7 +6,9 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -29,12 +31,24 @@ public:
   LineWriter(const LineWriter&) = delete;
   LineWriter& operator=(const LineWriter&) = delete;
 
-  /// Queue `line` (which ends with '\n'). Ignored once the writer has failed or closed.
+  /// Lines written with write_batched go out within this, several in one write.
+  static constexpr std::chrono::milliseconds k_batch_delay{10};
+
+  /// Queue `line` (which ends with '\n'), to go out once the current handler returns. Ignored
+  /// once the writer has failed or closed.
   void write(std::string line);
+  /// Queue `line` to go out within k_batch_delay, with whatever else is queued by then (or at
+  /// once with the next `write`): for frequent lines nobody waits on, the events of every task,
+  /// which then cost one system call, and one wakeup of the reader, for many.
+  void write_batched(std::string line);
   /// Stop writing and close the pipe; queued lines are dropped.
   void close();
 
 private:
+  bool queue(std::string line);
+  /// Start writing what is queued, now or after k_batch_delay, unless a write is under way
+  /// (its end calls this again).
+  void schedule();
   void write_front();
   void fail(const std::string& why);
 
@@ -46,6 +60,9 @@ private:
   size_t m_queued_bytes = 0; ///< in both
   /// idle; a write about to start (nothing of m_queued written yet); or one under way.
   enum class Writing { no, soon, now } m_writing = Writing::no;
+  bool m_urgent = false;   ///< a line of m_queued came through `write`
+  bool m_batching = false; ///< m_timer runs: queued lines go when it expires
+  boost::asio::steady_timer m_timer;
   bool m_failed = false;
   // A write that completed before a close or the destruction still has its handler queued:
   // the flag tells it that the writer is gone.

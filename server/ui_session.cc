@@ -86,8 +86,12 @@ void UiSession::reply(protocol::Json reply) {
   m_replies.write(common::encode_line(reply));
 }
 
-void UiSession::send_line(std::string line) {
-  m_events.write(std::move(line));
+void UiSession::send_line(std::string line, Delivery delivery) {
+  if (delivery == Delivery::batched) {
+    m_events.write_batched(std::move(line));
+  } else {
+    m_events.write(std::move(line));
+  }
 }
 
 void UiSession::close(const std::string& why) {

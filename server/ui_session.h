@@ -44,7 +44,7 @@ public:
   /// Start reading commands.
   void start();
   void reply(common::protocol::Json reply);
-  void send_line(std::string line) override;
+  void send_line(std::string line, Delivery delivery) override;
 
   unsigned id() const { return m_id; }
   /// The client's pid, once it said hello; 0 before.

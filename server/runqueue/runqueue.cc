@@ -233,7 +233,7 @@ void RunQueue::start_task(TaskIndex index) {
   auto event = task_event(protocol::event::task_started, index);
   event.field("number", m_started).field("total", m_to_run);
   if (run.decision.noexec || m_options.dry_run) {
-    event.field(run.decision.noexec ? "noexec" : "dry_run", true).send(m_events);
+    event.field(run.decision.noexec ? "noexec" : "dry_run", true).send(m_events, Delivery::batched);
     complete_task(index);
     return;
   }
@@ -258,7 +258,7 @@ void RunQueue::start_task(TaskIndex index) {
             .field("message", std::string_view(message.text))
             .send(m_events);
       });
-  event.send(m_events);
+  event.send(m_events, Delivery::batched);
   if (!started) {
     --m_running;
     fail_task(index, started.error().describe(), {});
@@ -293,7 +293,7 @@ void RunQueue::complete_task(TaskIndex index) {
   if (run.decision.noexec || m_options.dry_run) {
     event.field(run.decision.noexec ? "noexec" : "dry_run", true);
   }
-  event.send(m_events);
+  event.send(m_events, Delivery::batched);
   release_dependents(index);
 }
 

@@ -12,7 +12,7 @@ namespace bbrun::testing {
 class EventRecorder final : public server::EventSink {
 public:
   /// Each line is parsed back: what the server writes must be JSON a client reads.
-  void send_line(std::string line) override {
+  void send_line(std::string line, server::Delivery /*delivery*/) override {
     m_events.push_back(common::protocol::Json::parse(line));
   }
 

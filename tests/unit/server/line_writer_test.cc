@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
+#include <unistd.h>
 
 namespace bbrun::server {
 namespace {
@@ -22,6 +24,61 @@ TEST(LineWriterTest, WritesLinesInOrder) {
   io.run();
   writer.close();
   EXPECT_EQ(common::read_all(pipe->read.get()).value(), "a\nb\nc\n");
+}
+
+// What the pipe holds now, without waiting.
+std::string available(int fd) {
+  EXPECT_TRUE(common::set_nonblocking(fd, true));
+  std::string out;
+  char buffer[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) {
+    out.append(buffer, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+TEST(LineWriterTest, BatchedLinesWaitForTheDelayThenGoTogether) {
+  // Given two batched lines, the pipe should stay empty while the loop turns at once, and hold
+  // both, in order, once the batch delay has passed.
+  boost::asio::io_context io;
+  auto pipe = common::make_pipe();
+  ASSERT_TRUE(pipe);
+  LineWriter writer(io, std::move(pipe->write), nullptr);
+  writer.write_batched("a\n");
+  io.poll();
+  writer.write_batched("b\n");
+  io.poll();
+  EXPECT_EQ(available(pipe->read.get()), "");
+  io.run_for(LineWriter::k_batch_delay * 5);
+  EXPECT_EQ(available(pipe->read.get()), "a\nb\n");
+}
+
+TEST(LineWriterTest, AnUrgentLineTakesTheBatchAlongInOrder) {
+  // Given a batched line then a plain one, both should be in the pipe, in order, as soon as the
+  // loop turns.
+  boost::asio::io_context io;
+  auto pipe = common::make_pipe();
+  ASSERT_TRUE(pipe);
+  LineWriter writer(io, std::move(pipe->write), nullptr);
+  writer.write_batched("a\n");
+  writer.write("b\n");
+  io.poll();
+  EXPECT_EQ(available(pipe->read.get()), "a\nb\n");
+}
+
+TEST(LineWriterTest, ABatchWaitingWhenTheWriterIsDestroyedStillGoes) {
+  // Given a batched line and the writer destroyed before the delay, the line should be in the
+  // pipe.
+  boost::asio::io_context io;
+  auto pipe = common::make_pipe();
+  ASSERT_TRUE(pipe);
+  auto writer = std::make_unique<LineWriter>(io, std::move(pipe->write), nullptr);
+  writer->write_batched("a\n");
+  io.poll();
+  writer.reset();
+  io.run();
+  EXPECT_EQ(available(pipe->read.get()), "a\n");
 }
 
 TEST(LineWriterTest, ReaderThatStopsReadingFailsTheWriterOnce) {
