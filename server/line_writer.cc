@@ -10,7 +10,11 @@ namespace bbrun::server {
 
 LineWriter::LineWriter(boost::asio::io_context& io, common::UniqueFd fd, FailureHandler on_failure,
                        size_t limit)
-    : m_pipe(io, fd.release()), m_on_failure(std::move(on_failure)), m_limit(limit), m_timer(io) {}
+    : m_pipe(io, fd.release()), m_on_failure(std::move(on_failure)), m_limit(limit), m_timer(io) {
+  // write_now must never block; the asynchronous writes do not care.
+  boost::system::error_code ignored;
+  m_pipe.non_blocking(true, ignored);
+}
 
 LineWriter::~LineWriter() {
   *m_alive = false;
@@ -19,7 +23,6 @@ LineWriter::~LineWriter() {
   // alone, lest lines interleave.
   if (m_writing != Writing::now && m_pipe.is_open()) {
     boost::system::error_code ec;
-    m_pipe.non_blocking(true, ec);
     std::string_view rest = m_queued;
     while (!ec && !rest.empty()) {
       rest.remove_prefix(m_pipe.write_some(boost::asio::buffer(rest), ec));
@@ -32,6 +35,22 @@ void LineWriter::write(std::string line) {
     m_urgent = true;
     schedule();
   }
+}
+
+void LineWriter::write_now(std::string line) {
+  if (m_writing == Writing::no && m_queued.empty() && !m_failed && m_pipe.is_open()) {
+    boost::system::error_code ec;
+    size_t written = m_pipe.write_some(boost::asio::buffer(line), ec);
+    if (ec && ec != boost::asio::error::would_block && ec != boost::asio::error::interrupted) {
+      fail(ec.message());
+      return;
+    }
+    if (written == line.size()) {
+      return;
+    }
+    line.erase(0, written);
+  }
+  write(std::move(line));
 }
 
 void LineWriter::write_batched(std::string line) {

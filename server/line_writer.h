@@ -37,6 +37,10 @@ public:
   /// Queue `line` (which ends with '\n'), to go out once the current handler returns. Ignored
   /// once the writer has failed or closed.
   void write(std::string line);
+  /// Write `line` before returning, as far as the pipe takes it without blocking, when nothing
+  /// queued comes before it; queue the rest as `write` does: for a reader that waits on each
+  /// line, the task launcher.
+  void write_now(std::string line);
   /// Queue `line` to go out within k_batch_delay, with whatever else is queued by then (or at
   /// once with the next `write`): for frequent lines nobody waits on, the events of every task,
   /// which then cost one system call, and one wakeup of the reader, for many.

@@ -45,7 +45,7 @@ common::Result<void> LauncherExecutor::start(uint32_t id, TaskPlan plan, Done do
   write_plan(message, plan);
   message.end_object();
   m_tasks[id] = Running{std::move(done), std::move(on_message), plan.log_dir, plan.task};
-  m_writer.write(encode_frame_text(message.text()));
+  m_writer.write_now(encode_frame_text(message.text()));
   return {};
 }
 
@@ -64,7 +64,7 @@ common::Result<void> LauncherExecutor::lend_fds(std::vector<int> fds) {
   }
   common::JsonWriter message;
   message.begin_object().key("lend").value(static_cast<uint64_t>(fds.size())).end_object();
-  m_writer.write(encode_frame_text(message.text()));
+  m_writer.write_now(encode_frame_text(message.text()));
   return {};
 }
 

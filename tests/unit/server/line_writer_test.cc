@@ -67,6 +67,23 @@ TEST(LineWriterTest, AnUrgentLineTakesTheBatchAlongInOrder) {
   EXPECT_EQ(available(pipe->read.get()), "a\nb\n");
 }
 
+TEST(LineWriterTest, WriteNowWritesBeforeReturningButAfterWhatIsQueued) {
+  // Given a line written now on an idle writer, it should be in the pipe before the loop turns;
+  // given a queued line then one written now, neither should be until the loop turns, then both
+  // in order.
+  boost::asio::io_context io;
+  auto pipe = common::make_pipe();
+  ASSERT_TRUE(pipe);
+  LineWriter writer(io, std::move(pipe->write), nullptr);
+  writer.write_now("a\n");
+  EXPECT_EQ(available(pipe->read.get()), "a\n");
+  writer.write("b\n");
+  writer.write_now("c\n");
+  EXPECT_EQ(available(pipe->read.get()), "");
+  io.poll();
+  EXPECT_EQ(available(pipe->read.get()), "b\nc\n");
+}
+
 TEST(LineWriterTest, ABatchWaitingWhenTheWriterIsDestroyedStillGoes) {
   // Given a batched line and the writer destroyed before the delay, the line should be in the
   // pipe.
