@@ -20,13 +20,16 @@ struct ExitStatus {
   int signal = 0;     ///< the signal that killed it, or 0
 
   bool success() const { return signal == 0 && exit_code == 0; }
+  bool operator==(const ExitStatus&) const = default;
   /// "exit code 2" or "killed by SIGTERM".
   std::string describe() const;
 };
 
 struct TaskOutcome {
   ExitStatus status;
-  std::filesystem::path log; ///< the task's log file (may not exist if set-up failed early)
+  /// The log file of a task that failed (which may not exist if set-up failed early); empty
+  /// for one that succeeded, whose log nobody shows.
+  std::filesystem::path log;
 };
 
 /// Starts tasks and reports their end. An interface so that the runqueue can be tested with a

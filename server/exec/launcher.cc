@@ -3,6 +3,7 @@
 #include "server/exec/launcher.h"
 
 #include "common/fd_passing.h"
+#include "server/exec/launcher_frames.h"
 #include "server/exec/message_channel.h"
 #include "server/exec/task_child.h"
 #include "server/exec/task_plan.h"
@@ -96,32 +97,39 @@ public:
   }
 
 private:
+  // One byte more than the cooker's decoder keeps, so that it says the rest were dropped:
+  // what it would drop need not cross.
+  static constexpr size_t k_forwarded_cap = TaskMessageDecoder::k_default_limit + 1;
+
   struct Task {
-    int64_t id = -1;
+    uint32_t id = 0;
     MessageChannel channel;
+    size_t forwarded = 0; ///< bytes of its messages sent to the cooker
   };
 
-  void send(const json& message) {
-    if (!common::write_all(k_socket_fd, encode_frame(message))) {
+  void send(const LauncherReport& report) {
+    if (!common::write_all(k_socket_fd, encode_report(report))) {
       shut_down();
     }
   }
 
-  static json to_json(const std::vector<TaskMessage>& messages) {
-    json out = json::array();
-    for (const auto& message : messages) {
-      out.push_back({message.level, message.text});
+  void fail(uint32_t id, std::string why) {
+    send({LauncherReport::Kind::failed, id, 0, {}, std::move(why)});
+  }
+
+  void forward(Task& task, std::string bytes) {
+    bytes.resize(std::min(bytes.size(), k_forwarded_cap - task.forwarded));
+    if (!bytes.empty()) {
+      task.forwarded += bytes.size();
+      send({LauncherReport::Kind::messages, task.id, 0, {}, std::move(bytes)});
     }
-    return out;
   }
 
   void forward_messages(pid_t pid) {
     auto& task = m_tasks.at(pid);
-    std::vector<TaskMessage> messages;
-    task.channel.read(messages);
-    if (!messages.empty()) {
-      send({{"id", task.id}, {"messages", to_json(messages)}});
-    }
+    std::string bytes;
+    task.channel.read(bytes);
+    forward(task, std::move(bytes));
   }
 
   // The fds announced by a lend frame, already waiting on the fd socket, replace those lent
@@ -145,19 +153,19 @@ private:
   }
 
   void start(const json& frame) {
-    auto id = frame.value("id", int64_t{-1});
+    auto id = frame.value("id", uint32_t{0});
     if (!m_lend_error.empty()) {
-      send({{"id", id}, {"error", m_lend_error}});
+      fail(id, m_lend_error);
       return;
     }
     auto plan = plan_from_json(frame.value("plan", json::object()));
     if (!plan) {
-      send({{"id", id}, {"error", plan.error().message}});
+      fail(id, plan.error().message);
       return;
     }
     auto channel = MessageChannel::open();
     if (!channel) {
-      send({{"id", id}, {"error", channel.error().message}});
+      fail(id, channel.error().message);
       return;
     }
     for (const auto& fd : m_lent) {
@@ -167,7 +175,7 @@ private:
     pid_t launcher = ::getpid();
     pid_t pid = ::fork();
     if (pid < 0) {
-      send({{"id", id}, {"error", common::errno_message("fork")}});
+      fail(id, common::errno_message("fork"));
       return;
     }
     if (pid == 0) {
@@ -175,7 +183,7 @@ private:
       // Recorded here too: the launcher may be preempted right after the fork and killed
       // before it records us, and the cooker must still find our process group. A launcher
       // gone before this record may have been looked at already: then we end here.
-      m_started.record(static_cast<uint32_t>(id), ::getpid());
+      m_started.record(id, ::getpid());
       if (::getppid() != launcher) {
         ::_exit(127);
       }
@@ -185,8 +193,8 @@ private:
       ::_exit(run_task_child(*plan, plan->inherited_fds));
     }
     ::setpgid(pid, pid);
-    m_started.record(static_cast<uint32_t>(id), pid);
-    m_tasks.insert_or_assign(pid, Task{id, std::move(channel->first)});
+    m_started.record(id, pid);
+    m_tasks.insert_or_assign(pid, Task{id, std::move(channel->first), 0});
     if (m_unreported.empty()) {
       m_report_due = now_ms() + k_pid_report_delay_ms;
     }
@@ -209,7 +217,7 @@ private:
   void report_pids() {
     for (pid_t pid : m_unreported) {
       if (auto it = m_tasks.find(pid); it != m_tasks.end()) {
-        send({{"id", it->second.id}, {"pid", pid}});
+        send({LauncherReport::Kind::started, it->second.id, pid, {}, {}});
       }
     }
     m_unreported.clear();
@@ -229,19 +237,17 @@ private:
       if (it == m_tasks.end()) {
         continue;
       }
-      json message{{"id", it->second.id}, {"pid", pid}};
-      std::vector<TaskMessage> messages;
-      it->second.channel.finish(messages);
-      if (!messages.empty()) {
-        message["messages"] = to_json(messages);
-      }
+      std::string last_messages;
+      it->second.channel.finish(last_messages);
+      forward(it->second, std::move(last_messages));
+      LauncherReport ended{LauncherReport::Kind::ended, it->second.id, pid, {}, {}};
       if (WIFSIGNALED(status)) {
-        message["signal"] = WTERMSIG(status);
+        ended.status.signal = WTERMSIG(status);
       } else {
-        message["exit_code"] = WEXITSTATUS(status);
+        ended.status.exit_code = WEXITSTATUS(status);
       }
       m_tasks.erase(it);
-      send(message);
+      send(ended);
     }
   }
 
@@ -299,45 +305,6 @@ private:
 }
 
 } // namespace
-
-std::string encode_frame_text(std::string_view json_text) {
-  auto size = static_cast<uint32_t>(json_text.size());
-  std::string frame(4, '\0');
-  for (int i = 0; i < 4; ++i) {
-    frame[i] = static_cast<char>((size >> (8 * i)) & 0xff);
-  }
-  frame += json_text;
-  return frame;
-}
-
-std::string encode_frame(const json& message) {
-  return encode_frame_text(message.dump(-1, ' ', false, json::error_handler_t::replace));
-}
-
-bool FrameDecoder::feed(std::string_view data, std::vector<json>& out) {
-  m_buffer.append(data);
-  size_t at = 0;
-  while (m_buffer.size() - at >= 4) {
-    uint32_t size = 0;
-    for (int i = 3; i >= 0; --i) {
-      size = (size << 8) | static_cast<unsigned char>(m_buffer[at + i]);
-    }
-    if (size > k_max_frame) {
-      return false;
-    }
-    if (m_buffer.size() - at - 4 < size) {
-      break;
-    }
-    json message = json::parse(std::string_view(m_buffer).substr(at + 4, size), nullptr, false);
-    if (!message.is_object()) {
-      return false;
-    }
-    out.push_back(std::move(message));
-    at += 4 + size;
-  }
-  m_buffer.erase(0, at);
-  return true;
-}
 
 common::Result<Launcher> start_launcher() {
   int fds[2];

@@ -8,44 +8,39 @@
 // databases, an interpreter) is ever inside a task's fork. This is BitBake's cooker/worker
 // split.
 //
-// Messages, each a 4-byte little-endian length and a JSON object, over a socketpair:
+// Frames over a socketpair (launcher_frames.h), JSON requests one way and binary reports the
+// other:
 //   cooker -> launcher  {"lend": K}                       the K fds every task started from
 //                                                       now on inherits (a build's jobserver),
 //                                                       sent just before as one SCM_RIGHTS
 //                                                       message on the fd socket; K = 0 takes
 //                                                       back those lent before
 //                       {"id": N, "plan": TaskPlan}       start a task
-//   launcher -> cooker  {"id": N, "pid": P}               it started, in process group P
-//                       {"id": N, "messages": [[L, T]]}   it wrote messages (level, text) to
-//                                                       its message channel
-//                       {"id": N, "pid": P, "exit_code": C, "messages": [...]}   it ended
-//                                                       ({"signal": S} if killed), with its
-//                                                       last messages if there were any
-//                       {"id": N, "error": "..."}         it could not be forked
+//   launcher -> cooker  started N, pid P                  it runs, in process group P
+//                       messages N, bytes                 what it wrote to its message channel
+//                       ended N, pid P, exit status       it ended; its last messages come
+//                                                       just before
+//                       failed N, why                     it could not be forked
 // A task's pid is reported on its own only if it still runs 20 ms after it started (or
 // when it ended, then with its exit): most tasks end sooner, and one message per task wakes
 // the cooker once. It is also recorded at once in memory both share (StartedPids), where the
 // cooker looks only if the launcher dies before reporting it.
-// The launcher makes each task's message channel and reads it, so the cooker spends no system
-// call on a channel, and the fds lent for a build cross between the processes once, not with
-// every task. The fd socket is a second socketpair (SOCK_SEQPACKET) that carries nothing but
-// those fds: the stream socket is written asynchronously, so fds could not be tied to a place in
-// it. They are sent before their frame is queued, so they are there when the launcher reads the
-// frame. The launcher holds a client's jobserver fds only while they are lent, for one build. It
-// exits when the cooker's end closes, killing the tasks it still runs.
+// The launcher makes each task's message channel and forwards what it reads there (up to the
+// cap TaskMessageDecoder keeps), so the cooker spends no system call on a channel, and the
+// fds lent for a build cross between the processes once, not with every task. The fd socket
+// is a second socketpair (SOCK_SEQPACKET) that carries nothing but those fds: the stream
+// socket is written asynchronously, so fds could not be tied to a place in it. They are sent
+// before their frame is queued, so they are there when the launcher reads the frame. The
+// launcher holds a client's jobserver fds only while they are lent, for one build. It exits
+// when the cooker's end closes, killing the tasks it still runs.
 #pragma once
 
 #include "common/result.h"
 #include "common/unique_fd.h"
 #include "server/exec/started_pids.h"
 
-#include <nlohmann/json_fwd.hpp>
-
 #include <memory>
-#include <string>
-#include <string_view>
 #include <sys/types.h>
-#include <vector>
 
 namespace bbrun::server::exec {
 
@@ -58,20 +53,5 @@ struct Launcher {
 
 /// Fork the launcher. Call it early, while the process is small and has one thread.
 common::Result<Launcher> start_launcher();
-
-/// One frame: length prefix and JSON text.
-std::string encode_frame_text(std::string_view json_text);
-std::string encode_frame(const nlohmann::json& message);
-
-/// Splits a byte stream into frames. A frame over the limit, or one that is not a JSON object,
-/// is a broken stream: `feed` then returns false and the peer should be dropped.
-class FrameDecoder {
-public:
-  static constexpr size_t k_max_frame = size_t{256} << 20;
-  bool feed(std::string_view data, std::vector<nlohmann::json>& out);
-
-private:
-  std::string m_buffer;
-};
 
 } // namespace bbrun::server::exec

@@ -7,14 +7,10 @@
 #include "common/log.h"
 #include "server/exec/task_child.h"
 
-#include <nlohmann/json.hpp>
-
 #include <csignal>
 #include <fcntl.h>
 
 namespace bbrun::server::exec {
-
-using nlohmann::json;
 
 LauncherExecutor::LauncherExecutor(boost::asio::io_context& io, Launcher launcher)
     : m_launcher_pid(launcher.pid), m_started(std::move(launcher.pids)),
@@ -44,7 +40,8 @@ common::Result<void> LauncherExecutor::start(uint32_t id, TaskPlan plan, Done do
   message.begin_object().key("id").value(id).key("plan");
   write_plan(message, plan);
   message.end_object();
-  m_tasks[id] = Running{std::move(done), std::move(on_message), plan.log_dir, plan.task};
+  m_tasks[id] = Running{std::move(done), std::move(on_message), TaskMessageDecoder(), plan.log_dir,
+                        plan.task};
   m_writer.write_now(encode_frame_text(message.text()));
   return {};
 }
@@ -84,14 +81,14 @@ void LauncherExecutor::read_more() {
                              if (!*alive || ec == boost::asio::error::operation_aborted) {
                                return;
                              }
-                             std::vector<json> messages;
+                             std::vector<LauncherReport> reports;
                              if (ec ||
-                                 !m_decoder.feed(std::string_view(m_buffer.data(), n), messages)) {
-                               launcher_died(ec ? ec.message() : "it sent a malformed message");
+                                 !m_decoder.feed(std::string_view(m_buffer.data(), n), reports)) {
+                               launcher_died(ec ? ec.message() : "it sent a malformed report");
                                return;
                              }
-                             for (const auto& message : messages) {
-                               handle(message);
+                             for (const auto& report : reports) {
+                               handle(report);
                                if (!*alive) {
                                  return;
                                }
@@ -100,40 +97,40 @@ void LauncherExecutor::read_more() {
                            });
 }
 
-void LauncherExecutor::handle(const json& message) {
-  auto it = m_tasks.find(message.value("id", uint32_t(-1)));
+void LauncherExecutor::handle(const LauncherReport& report) {
+  auto it = m_tasks.find(report.id);
   if (it == m_tasks.end()) {
     return;
   }
   Running& task = it->second;
-  if (auto messages = message.find("messages");
-      messages != message.end() && messages->is_array() && task.on_message) {
-    for (const auto& entry : *messages) {
-      if (entry.is_array() && entry.size() == 2 && entry[0].is_string() && entry[1].is_string()) {
-        task.on_message(TaskMessage{entry[0].get<std::string>(), entry[1].get<std::string>()});
-      }
+  using Kind = LauncherReport::Kind;
+  std::vector<TaskMessage> messages;
+  if (report.kind == Kind::messages) {
+    task.messages.feed(report.data, messages);
+  } else if (report.kind == Kind::ended) {
+    task.messages.finish(messages); // a record cut short still counts
+  }
+  if (task.on_message) {
+    for (const auto& message : messages) {
+      task.on_message(message);
     }
   }
-  bool ended =
-      message.contains("exit_code") || message.contains("signal") || message.contains("error");
-  if (message.contains("pid")) {
-    task.pid = message.value("pid", 0);
-    if (!ended && task.pending_signal != 0) {
-      ::kill(-task.pid, task.pending_signal);
-    }
+  if (report.kind == Kind::started || report.kind == Kind::ended) {
+    task.pid = report.pid;
   }
-  if (!ended) {
+  if (report.kind == Kind::started && task.pending_signal != 0) {
+    ::kill(-task.pid, task.pending_signal);
+  }
+  if (report.kind != Kind::ended && report.kind != Kind::failed) {
     return;
   }
   TaskOutcome outcome;
-  if (message.contains("error")) {
-    common::log::error("task launcher: {}", message.value("error", ""));
-  } else if (message.contains("signal")) {
-    outcome.status.signal = message.value("signal", 0);
+  if (report.kind == Kind::failed) {
+    common::log::error("task launcher: {}", report.data);
   } else {
-    outcome.status.exit_code = message.value("exit_code", -1);
+    outcome.status = report.status;
   }
-  if (task.pid > 0) {
+  if (task.pid > 0 && !outcome.status.success()) {
     outcome.log = task_log_path(task.log_dir, task.task, task.pid);
   }
   // Erase first: `done` may start the next task right away.

@@ -4,6 +4,7 @@
 
 #include "server/exec/executor.h"
 #include "server/exec/launcher.h"
+#include "server/exec/launcher_frames.h"
 #include "server/line_writer.h"
 
 #include <boost/asio/io_context.hpp>
@@ -33,6 +34,7 @@ private:
   struct Running {
     Done done;
     OnMessage on_message;
+    TaskMessageDecoder messages;
     std::filesystem::path log_dir;
     std::string task;
     pid_t pid = 0;          ///< 0 until the launcher says the task started
@@ -40,7 +42,7 @@ private:
   };
 
   void read_more();
-  void handle(const nlohmann::json& message);
+  void handle(const LauncherReport& report);
   void launcher_died(const std::string& why);
 
   pid_t m_launcher_pid;
@@ -48,7 +50,7 @@ private:
   common::UniqueFd m_fd_socket;
   boost::asio::posix::stream_descriptor m_socket;
   LineWriter m_writer;
-  FrameDecoder m_decoder;
+  ReportDecoder m_decoder;
   std::array<char, 65536> m_buffer{};
   std::map<uint32_t, Running> m_tasks;
   bool m_dead = false;

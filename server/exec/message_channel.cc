@@ -25,13 +25,13 @@ common::Result<std::pair<MessageChannel, common::UniqueFd>> MessageChannel::open
   return std::pair{MessageChannel(std::move(pipe->read)), std::move(pipe->write)};
 }
 
-void MessageChannel::read(std::vector<TaskMessage>& out, size_t budget) {
+void MessageChannel::read(std::string& out, size_t budget) {
   std::array<char, 16384> buffer;
   while (m_read_end && budget > 0) {
     ssize_t n = ::read(m_read_end.get(), buffer.data(), std::min(buffer.size(), budget));
     if (n > 0) {
       budget -= static_cast<size_t>(n);
-      m_decoder.feed(std::string_view(buffer.data(), static_cast<size_t>(n)), out);
+      out.append(buffer.data(), static_cast<size_t>(n));
     } else if (n == 0) {
       m_read_end.reset(); // whatever the task's children do now goes unheard
     } else if (errno != EINTR) {
@@ -40,9 +40,8 @@ void MessageChannel::read(std::vector<TaskMessage>& out, size_t budget) {
   }
 }
 
-void MessageChannel::finish(std::vector<TaskMessage>& out) {
+void MessageChannel::finish(std::string& out) {
   read(out, TaskMessageDecoder::k_default_limit);
-  m_decoder.finish(out);
   m_read_end.reset();
 }
 

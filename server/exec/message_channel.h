@@ -7,12 +7,14 @@
 #include "server/exec/task_message.h"
 #include "server/exec/task_plan.h"
 
-#include <vector>
+#include <string>
+#include <utility>
 
 namespace bbrun::server::exec {
 
 /// A pipe whose write end a task inherits, read without blocking by whoever started the task
-/// (the launcher for shell tasks, the cooker for python tasks).
+/// (the launcher for shell tasks, the cooker for python tasks); TaskMessageDecoder makes
+/// messages of what it carries.
 class MessageChannel {
 public:
   /// The most read at once, from a channel that has more: a task flooding its channel cannot
@@ -24,17 +26,16 @@ public:
 
   /// The fd to wait on for more, or -1 once the task and its children closed their ends.
   int fd() const { return m_read_end.get(); }
-  /// Append the messages of what the channel holds now (up to `budget` bytes) to `out`.
-  void read(std::vector<TaskMessage>& out, size_t budget = k_read_budget);
-  /// The task ended: append the messages of what is left, up to the decoder's limit (something
-  /// the task left running may still be writing), and those of a record cut short; then close.
-  void finish(std::vector<TaskMessage>& out);
+  /// Append what the channel holds now, up to `budget` bytes, to `out`.
+  void read(std::string& out, size_t budget = k_read_budget);
+  /// The task ended: append what is left, up to the decoder's limit (something the task left
+  /// running may still be writing), and close.
+  void finish(std::string& out);
 
 private:
   explicit MessageChannel(common::UniqueFd read_end) : m_read_end(std::move(read_end)) {}
 
   common::UniqueFd m_read_end; ///< closed at end of file
-  TaskMessageDecoder m_decoder;
 };
 
 /// Give `plan`'s task the channel's `write_end` as its last inherited fd, named by ${LOGFIFO}

@@ -147,6 +147,7 @@ common::Result<void> PythonTaskExecutor::start(uint32_t id, TaskPlan plan, Done 
                std::make_unique<boost::asio::posix::stream_descriptor>(m_io, pidfd.release()),
                std::move(channel->first),
                std::make_unique<boost::asio::posix::stream_descriptor>(m_io, watched.release()),
+               TaskMessageDecoder(),
                std::move(done),
                std::move(on_message)};
   task.exit_watch->async_wait(boost::asio::posix::stream_descriptor::wait_read,
@@ -173,16 +174,21 @@ void PythonTaskExecutor::watch_channel(uint32_t id) {
                      if (it == m_tasks.end()) {
                        return;
                      }
-                     std::vector<TaskMessage> messages;
-                     it->second.channel.read(messages);
-                     hand_over(it->second, messages);
+                     std::string bytes;
+                     it->second.channel.read(bytes);
+                     hand_over(it->second, bytes, false);
                      if (it->second.channel.fd() >= 0) {
                        watch_channel(id);
                      }
                    });
 }
 
-void PythonTaskExecutor::hand_over(Running& task, const std::vector<TaskMessage>& messages) {
+void PythonTaskExecutor::hand_over(Running& task, std::string_view bytes, bool ended) {
+  std::vector<TaskMessage> messages;
+  task.messages.feed(bytes, messages);
+  if (ended) {
+    task.messages.finish(messages);
+  }
   if (task.on_message) {
     for (const auto& message : messages) {
       task.on_message(message);
@@ -209,10 +215,12 @@ void PythonTaskExecutor::reap(uint32_t id) {
   } else {
     common::log::error("cannot reap python task {}: {}", it->second.pid, std::strerror(errno));
   }
-  outcome.log = it->second.log;
-  std::vector<TaskMessage> messages;
-  it->second.channel.finish(messages);
-  hand_over(it->second, messages);
+  if (!outcome.status.success()) {
+    outcome.log = it->second.log;
+  }
+  std::string bytes;
+  it->second.channel.finish(bytes);
+  hand_over(it->second, bytes, true);
   // Erase first: `done` may start the next task right away.
   Done done = std::move(it->second.done);
   m_tasks.erase(it);

@@ -43,12 +43,15 @@ private:
     MessageChannel channel;
     /// A second descriptor of the channel, only to wait on: the channel reads its own.
     std::unique_ptr<boost::asio::posix::stream_descriptor> channel_watch;
+    TaskMessageDecoder messages;
     Done done;
     OnMessage on_message;
   };
 
   void watch_channel(uint32_t id);
-  void hand_over(Running& task, const std::vector<TaskMessage>& messages);
+  /// Hand over the messages that `bytes` from the task's channel complete; with `ended`, those
+  /// of a record cut short too.
+  void hand_over(Running& task, std::string_view bytes, bool ended);
   void reap(uint32_t id);
 
   boost::asio::io_context& m_io;

@@ -2,6 +2,7 @@
 // Tests for the task launcher: its framing, and real tasks started through a real launcher.
 #include "server/exec/launcher.h"
 #include "server/exec/launcher_executor.h"
+#include "server/exec/launcher_frames.h"
 #include "tests/testing/process.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/unit/server/exec/launcher_fixture.h"
@@ -35,6 +36,37 @@ TEST(FrameDecoderTest, RefusesGarbage) {
   std::vector<nlohmann::json> messages;
   std::string frame("\x03\x00\x00\x00[1]", 7);
   EXPECT_FALSE(decoder.feed(frame, messages));
+}
+
+TEST(ReportDecoderTest, ReportsComeBackWholeAcrossReads) {
+  // Given one report of each kind delivered in odd pieces, we should get each back as it was.
+  using Kind = LauncherReport::Kind;
+  std::vector<LauncherReport> sent{{Kind::started, 1, 100, {}, ""},
+                                   {Kind::messages, 1, 0, {}, std::string("bbnote a\0", 9)},
+                                   {Kind::ended, 1, 100, {-1, SIGTERM}, ""},
+                                   {Kind::ended, 2, 101, {3, 0}, ""},
+                                   {Kind::failed, 3, 0, {}, "fork: out of memory"}};
+  std::string stream;
+  for (const auto& report : sent) {
+    stream += encode_report(report);
+  }
+  ReportDecoder decoder;
+  std::vector<LauncherReport> received;
+  for (size_t at = 0; at < stream.size(); at += 5) {
+    ASSERT_TRUE(decoder.feed(std::string_view(stream).substr(at, 5), received));
+  }
+  EXPECT_EQ(received, sent);
+}
+
+TEST(ReportDecoderTest, RefusesUnknownKindsAndShortReports) {
+  // Given a report of an unknown kind, or one shorter than a report's fixed part, the stream
+  // should be declared broken.
+  std::string unknown = encode_report({LauncherReport::Kind::started, 1, 2, {}, ""});
+  unknown[4] = 'Z';
+  std::vector<LauncherReport> received;
+  EXPECT_FALSE(ReportDecoder().feed(unknown, received));
+  EXPECT_FALSE(ReportDecoder().feed(std::string("\x02\x00\x00\x00S\x01", 6), received));
+  EXPECT_TRUE(received.empty());
 }
 
 class LauncherExecutorTest : public LauncherFixture {};
