@@ -61,8 +61,7 @@ common::Result<std::filesystem::path> required_path(const metadata::DataStore& d
 } // namespace
 
 common::Result<TaskPlan> plan_task(const std::shared_ptr<metadata::DataStore>& recipe_data,
-                                   std::string_view recipe, std::string_view task,
-                                   const std::vector<std::string>& base_environment) {
+                                   std::string_view recipe, std::string_view task) {
   const metadata::DataStore& data = *recipe_data;
   TaskPlan plan;
   plan.recipe = recipe;
@@ -94,7 +93,6 @@ common::Result<TaskPlan> plan_task(const std::shared_ptr<metadata::DataStore>& r
   plan.cleandirs = std::move(*cleandirs);
   plan.lockfiles = std::move(*lockfiles);
   plan.umask = *umask;
-  plan.environment = base_environment;
   if (data.is_python_function(task)) {
     plan.python_data = recipe_data;
     return plan;

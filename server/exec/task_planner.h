@@ -9,18 +9,15 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace bbrun::server::exec {
 
 /// Resolve task `task` of the recipe whose datastore is `data`: `[dirs]` (default `${B}`),
-/// `[cleandirs]`, `[lockfiles]`, `[umask]` (octal, default 022), `${T}` for logs, the script,
-/// and the environment (`base_environment` plus what the script exports). A python task gets
-/// no script but `data` itself, to run its function with. Fails with ErrorKind::usage for a
-/// bad umask or a missing `T`.
+/// `[cleandirs]`, `[lockfiles]`, `[umask]` (octal, default 022), `${T}` for logs and the script
+/// (which exports what the recipe exports); the environment is left to the caller. A python
+/// task gets no script but `data` itself, to run its function with. Fails with
+/// ErrorKind::usage for a bad umask or a missing `T`.
 common::Result<TaskPlan> plan_task(const std::shared_ptr<metadata::DataStore>& recipe_data,
-                                   std::string_view recipe,
-                                   std::string_view task,
-                                   const std::vector<std::string>& base_environment);
+                                   std::string_view recipe, std::string_view task);
 
 } // namespace bbrun::server::exec

@@ -237,9 +237,7 @@ void RunQueue::start_task(TaskIndex index) {
     complete_task(index);
     return;
   }
-  const auto& node = m_graph.nodes[index];
-  const auto& recipe = m_recipes[node.recipe];
-  auto plan = exec::plan_task(recipe.data, recipe.pn, node.task, m_environment);
+  auto plan = plan_of(index);
   if (!plan) {
     event.send(m_events);
     fail_task(index, plan.error().describe(), {});
@@ -263,6 +261,33 @@ void RunQueue::start_task(TaskIndex index) {
     --m_running;
     fail_task(index, started.error().describe(), {});
   }
+}
+
+common::Result<exec::TaskPlan> RunQueue::plan_of(TaskIndex index) {
+  const auto& node = m_graph.nodes[index];
+  const auto& recipe = m_recipes[node.recipe];
+  // Facts worked out for this build's tasks before any starts (decide_reruns).
+  TaskFacts* facts = nullptr;
+  if (m_options.facts != nullptr) {
+    auto& known = m_options.facts->of(recipe.data);
+    auto found = known.find(node.task);
+    facts = found != known.end() ? &found->second : nullptr;
+  }
+  if (facts == nullptr || !facts->plan) {
+    auto plan = exec::plan_task(recipe.data, recipe.pn, node.task);
+    if (!plan || plan->python_data || facts == nullptr) {
+      if (plan) {
+        plan->environment = m_environment;
+      }
+      return plan;
+    }
+    // Kept for the builds to come: resolving the flags and the script costs more than all the
+    // rest the cooker does to start a task, and an unchanged recipe keeps its datastore.
+    facts->plan = std::make_shared<const exec::TaskPlan>(std::move(*plan));
+  }
+  exec::TaskPlan plan = *facts->plan;
+  plan.environment = m_environment;
+  return plan;
 }
 
 void RunQueue::finish_task(TaskIndex index, const exec::TaskOutcome& outcome) {

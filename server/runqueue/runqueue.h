@@ -126,6 +126,8 @@ private:
   void prioritise();
   void schedule();
   void start_task(TaskIndex index);
+  /// The plan of `index`, from the task facts when an earlier build worked it out.
+  common::Result<exec::TaskPlan> plan_of(TaskIndex index);
   void finish_task(TaskIndex index, const exec::TaskOutcome& outcome);
   void complete_task(TaskIndex index);
   void fail_task(TaskIndex index, const std::string& reason, const std::filesystem::path& log);

@@ -90,6 +90,22 @@ TEST_F(BuildIntegrationTest, ChangedTaskInputRerunsIt) {
   EXPECT_EQ(read_file(workdir("hello") / "image/share/greeting.txt"), "changed\n");
 }
 
+TEST_F(BuildIntegrationTest, ATaskRunAgainAfterItsRecipeChangedRunsAsItIsNow) {
+  // Given a task run once by a warm server, then its [dirs] edited (which leaves its signature
+  // alone), forcing it again should run it in the new directory, not as it was planned before.
+  auto recipe = [](const std::string& dir) {
+    return "do_where() {\n\tpwd > ${WORKDIR}/where.txt\n}\ndo_where[dirs] = \"${WORKDIR}/" + dir +
+           "\"\naddtask where before do_build\n";
+  };
+  add_recipe("here_1.0.bb", recipe("one"));
+  ASSERT_EQ(bbrun({"here"}).exit_code, 0);
+  EXPECT_EQ(read_file(workdir("here") / "where.txt"), (workdir("here") / "one").string() + "\n");
+  add_recipe("here_1.0.bb", recipe("two"));
+  auto again = bbrun({"-f", "-c", "where", "here"});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_EQ(read_file(workdir("here") / "where.txt"), (workdir("here") / "two").string() + "\n");
+}
+
 TEST_F(BuildIntegrationTest, FailingTaskExitsOneAndKeepsItsLog) {
   // Given a task that fails, bbrun should exit 1, show the log's tail and path, not run what
   // depends on it, and keep the log.
