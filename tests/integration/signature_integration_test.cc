@@ -117,9 +117,11 @@ TEST_F(SignatureIntegrationTest, ExcludedVariablesRerunNothing) {
 
 TEST_F(SignatureIntegrationTest, ChangingAnotherRecipeRerunsOnlyThatRecipe) {
   add_recipe("hello_1.0.bb", hello_recipe("hi"));
-  add_recipe("other_1.0.bb", "do_work() {\n\techo ${SIZE}\n}\nSIZE = \"1\"\naddtask work before do_build\n");
+  add_recipe("other_1.0.bb",
+             "do_work() {\n\techo ${SIZE}\n}\nSIZE = \"1\"\naddtask work before do_build\n");
   build({"hello", "other"});
-  add_recipe("other_1.0.bb", "do_work() {\n\techo ${SIZE}\n}\nSIZE = \"2\"\naddtask work before do_build\n");
+  add_recipe("other_1.0.bb",
+             "do_work() {\n\techo ${SIZE}\n}\nSIZE = \"2\"\naddtask work before do_build\n");
   EXPECT_THAT(ran(build({"hello", "other"})), ElementsAre("other:do_work"));
 }
 
@@ -236,11 +238,17 @@ TEST_F(SignatureIntegrationTest, DamageBehindAnIntactHeaderIsReplacedToo) {
   add_recipe("hello_1.0.bb", hello_recipe("hi"));
   build();
   auto path = builddir() / "tmp" / "stamps.db";
-  ASSERT_GE(fs::file_size(path), 8192u);
   {
     std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
-    file.seekp(4096);
-    std::string garbage(4096, 0x5a);
+    // The page size, big-endian at offset 16 of the header.
+    unsigned char size[2] = {0, 0};
+    file.seekg(16);
+    file.read(reinterpret_cast<char*>(size), 2);
+    size_t page = size_t{size[0]} << 8 | size[1];
+    ASSERT_GE(page, 512u);
+    ASSERT_GE(fs::file_size(path), 2 * page);
+    file.seekp(static_cast<std::streamoff>(page));
+    std::string garbage(page, 0x5a);
     file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
   }
   auto result = build();

@@ -95,6 +95,30 @@ TEST(StampDbTest, WhatWasRecordedSurvivesReopening) {
   EXPECT_EQ(db->stamps().begin()->second.signature, "sig1");
 }
 
+TEST(StampDbTest, ANewDatabaseHasPagesThatHoldManyStamps) {
+  // Given a new database, its pages should be 16 KiB (a stamp is a few hundred bytes), and one
+  // made before with 4 KiB pages should keep its pages and its stamps.
+  TempDir dir;
+  auto fresh = dir.path() / "fresh.db";
+  ASSERT_TRUE(StampDb::open(fresh, nullptr));
+  EXPECT_EQ(query(fresh, "PRAGMA page_size"), "16384");
+  auto old = dir.path() / "old.db";
+  {
+    sqlite3* db = nullptr;
+    sqlite3_open(old.c_str(), &db);
+    sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE t(x); DROP TABLE t;", nullptr, nullptr,
+                 nullptr);
+    sqlite3_close(db);
+  }
+  {
+    auto db = StampDb::open(old, nullptr);
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(db->record("r.bb", "do_a", "sig1", 10, 1.5, "{}"));
+  }
+  EXPECT_EQ(query(old, "PRAGMA page_size"), "4096");
+  EXPECT_EQ(query(old, "SELECT signature FROM stamps"), "sig1");
+}
+
 TEST(StampDbTest, GarbageIsMovedAsideAndReplacedWithAWarning) {
   TempDir dir;
   auto path = dir.path() / "stamps.db";
