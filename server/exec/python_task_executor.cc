@@ -170,7 +170,10 @@ void PythonTaskExecutor::watch_channel(uint32_t id) {
   auto& watch = *m_tasks.at(id).channel_watch;
   watch.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                    [this, id, alive = m_alive](const boost::system::error_code& ec) {
-                     auto it = *alive && !ec ? m_tasks.find(id) : m_tasks.end();
+                     if (!*alive || ec) {
+                       return;
+                     }
+                     auto it = m_tasks.find(id);
                      if (it == m_tasks.end()) {
                        return;
                      }
