@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Exit status descriptions.
+// Exit status descriptions; task messages handed over.
 #include "server/exec/executor.h"
 
 #include <fmt/core.h>
@@ -15,6 +15,20 @@ std::string ExitStatus::describe() const {
                            : fmt::format("killed by signal {}", signal);
   }
   return fmt::format("exit code {}", exit_code);
+}
+
+void hand_over_messages(TaskMessageDecoder& decoder, std::string_view bytes, bool ended,
+                        const Executor::OnMessage& on_message) {
+  std::vector<TaskMessage> messages;
+  decoder.feed(bytes, messages);
+  if (ended) {
+    decoder.finish(messages);
+  }
+  if (on_message) {
+    for (const auto& message : messages) {
+      on_message(message);
+    }
+  }
 }
 
 } // namespace bbrun::server::exec

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace bbrun::server::exec {
@@ -54,5 +55,10 @@ public:
   virtual void signal_all(int sig) = 0;
   virtual size_t running() const = 0;
 };
+
+/// Decode `bytes` from a task's message channel with `decoder` (and, once the task has
+/// `ended`, a record it cut short) and hand each message to `on_message`, if set.
+void hand_over_messages(TaskMessageDecoder& decoder, std::string_view bytes, bool ended,
+                        const Executor::OnMessage& on_message);
 
 } // namespace bbrun::server::exec

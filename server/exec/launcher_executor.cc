@@ -104,16 +104,8 @@ void LauncherExecutor::handle(const LauncherReport& report) {
   }
   Running& task = it->second;
   using Kind = LauncherReport::Kind;
-  std::vector<TaskMessage> messages;
-  if (report.kind == Kind::messages) {
-    task.messages.feed(report.data, messages);
-  } else if (report.kind == Kind::ended) {
-    task.messages.finish(messages); // a record cut short still counts
-  }
-  if (task.on_message) {
-    for (const auto& message : messages) {
-      task.on_message(message);
-    }
+  if (report.kind == Kind::messages || report.kind == Kind::ended) {
+    hand_over_messages(task.messages, report.data, report.kind == Kind::ended, task.on_message);
   }
   if (report.kind == Kind::started || report.kind == Kind::ended) {
     task.pid = report.pid;

@@ -179,24 +179,11 @@ void PythonTaskExecutor::watch_channel(uint32_t id) {
                      }
                      std::string bytes;
                      it->second.channel.read(bytes);
-                     hand_over(it->second, bytes, false);
+                     hand_over_messages(it->second.messages, bytes, false, it->second.on_message);
                      if (it->second.channel.fd() >= 0) {
                        watch_channel(id);
                      }
                    });
-}
-
-void PythonTaskExecutor::hand_over(Running& task, std::string_view bytes, bool ended) {
-  std::vector<TaskMessage> messages;
-  task.messages.feed(bytes, messages);
-  if (ended) {
-    task.messages.finish(messages);
-  }
-  if (task.on_message) {
-    for (const auto& message : messages) {
-      task.on_message(message);
-    }
-  }
 }
 
 void PythonTaskExecutor::signal_all(int sig) {
@@ -223,7 +210,7 @@ void PythonTaskExecutor::reap(uint32_t id) {
   }
   std::string bytes;
   it->second.channel.finish(bytes);
-  hand_over(it->second, bytes, true);
+  hand_over_messages(it->second.messages, bytes, true, it->second.on_message);
   // Erase first: `done` may start the next task right away.
   Done done = std::move(it->second.done);
   m_tasks.erase(it);

@@ -49,9 +49,6 @@ private:
   };
 
   void watch_channel(uint32_t id);
-  /// Hand over the messages that `bytes` from the task's channel complete; with `ended`, those
-  /// of a record cut short too.
-  void hand_over(Running& task, std::string_view bytes, bool ended);
   void reap(uint32_t id);
 
   boost::asio::io_context& m_io;

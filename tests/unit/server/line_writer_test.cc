@@ -26,76 +26,74 @@ TEST(LineWriterTest, WritesLinesInOrder) {
   EXPECT_EQ(common::read_all(pipe->read.get()).value(), "a\nb\nc\n");
 }
 
-// What the pipe holds now, without waiting.
-std::string available(int fd) {
-  EXPECT_TRUE(common::set_nonblocking(fd, true));
-  std::string out;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0) {
-    out.append(buffer, static_cast<size_t>(n));
+// A writer on a real pipe whose reading end the test reads without waiting.
+class LineWriterPipeTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    auto pipe = common::make_pipe();
+    ASSERT_TRUE(pipe);
+    m_read = std::move(pipe->read);
+    ASSERT_TRUE(common::set_nonblocking(m_read.get(), true));
+    m_writer = std::make_unique<LineWriter>(m_io, std::move(pipe->write), nullptr);
   }
-  return out;
-}
+  /// What the pipe holds now.
+  std::string available() {
+    std::string out;
+    char buffer[4096];
+    ssize_t n;
+    while ((n = ::read(m_read.get(), buffer, sizeof buffer)) > 0) {
+      out.append(buffer, static_cast<size_t>(n));
+    }
+    return out;
+  }
 
-TEST(LineWriterTest, BatchedLinesWaitForTheDelayThenGoTogether) {
+  boost::asio::io_context m_io;
+  common::UniqueFd m_read;
+  std::unique_ptr<LineWriter> m_writer;
+};
+
+TEST_F(LineWriterPipeTest, BatchedLinesWaitForTheDelayThenGoTogether) {
   // Given two batched lines, the pipe should stay empty while the loop turns at once, and hold
   // both, in order, once the batch delay has passed.
-  boost::asio::io_context io;
-  auto pipe = common::make_pipe();
-  ASSERT_TRUE(pipe);
-  LineWriter writer(io, std::move(pipe->write), nullptr);
-  writer.write_batched("a\n");
-  io.poll();
-  writer.write_batched("b\n");
-  io.poll();
-  EXPECT_EQ(available(pipe->read.get()), "");
-  io.run_for(LineWriter::k_batch_delay * 5);
-  EXPECT_EQ(available(pipe->read.get()), "a\nb\n");
+  m_writer->write_batched("a\n");
+  m_io.poll();
+  m_writer->write_batched("b\n");
+  m_io.poll();
+  EXPECT_EQ(available(), "");
+  m_io.run_for(LineWriter::k_batch_delay * 5);
+  EXPECT_EQ(available(), "a\nb\n");
 }
 
-TEST(LineWriterTest, AnUrgentLineTakesTheBatchAlongInOrder) {
+TEST_F(LineWriterPipeTest, AnUrgentLineTakesTheBatchAlongInOrder) {
   // Given a batched line then a plain one, both should be in the pipe, in order, as soon as the
   // loop turns.
-  boost::asio::io_context io;
-  auto pipe = common::make_pipe();
-  ASSERT_TRUE(pipe);
-  LineWriter writer(io, std::move(pipe->write), nullptr);
-  writer.write_batched("a\n");
-  writer.write("b\n");
-  io.poll();
-  EXPECT_EQ(available(pipe->read.get()), "a\nb\n");
+  m_writer->write_batched("a\n");
+  m_writer->write("b\n");
+  m_io.poll();
+  EXPECT_EQ(available(), "a\nb\n");
 }
 
-TEST(LineWriterTest, WriteNowWritesBeforeReturningButAfterWhatIsQueued) {
+TEST_F(LineWriterPipeTest, WriteNowWritesBeforeReturningButAfterWhatIsQueued) {
   // Given a line written now on an idle writer, it should be in the pipe before the loop turns;
   // given a queued line then one written now, neither should be until the loop turns, then both
   // in order.
-  boost::asio::io_context io;
-  auto pipe = common::make_pipe();
-  ASSERT_TRUE(pipe);
-  LineWriter writer(io, std::move(pipe->write), nullptr);
-  writer.write_now("a\n");
-  EXPECT_EQ(available(pipe->read.get()), "a\n");
-  writer.write("b\n");
-  writer.write_now("c\n");
-  EXPECT_EQ(available(pipe->read.get()), "");
-  io.poll();
-  EXPECT_EQ(available(pipe->read.get()), "b\nc\n");
+  m_writer->write_now("a\n");
+  EXPECT_EQ(available(), "a\n");
+  m_writer->write("b\n");
+  m_writer->write_now("c\n");
+  EXPECT_EQ(available(), "");
+  m_io.poll();
+  EXPECT_EQ(available(), "b\nc\n");
 }
 
-TEST(LineWriterTest, ABatchWaitingWhenTheWriterIsDestroyedStillGoes) {
+TEST_F(LineWriterPipeTest, ABatchWaitingWhenTheWriterIsDestroyedStillGoes) {
   // Given a batched line and the writer destroyed before the delay, the line should be in the
   // pipe.
-  boost::asio::io_context io;
-  auto pipe = common::make_pipe();
-  ASSERT_TRUE(pipe);
-  auto writer = std::make_unique<LineWriter>(io, std::move(pipe->write), nullptr);
-  writer->write_batched("a\n");
-  io.poll();
-  writer.reset();
-  io.run();
-  EXPECT_EQ(available(pipe->read.get()), "a\n");
+  m_writer->write_batched("a\n");
+  m_io.poll();
+  m_writer.reset();
+  m_io.run();
+  EXPECT_EQ(available(), "a\n");
 }
 
 TEST(LineWriterTest, ReaderThatStopsReadingFailsTheWriterOnce) {
