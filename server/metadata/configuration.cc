@@ -3,11 +3,11 @@
 #include "server/metadata/configuration.h"
 
 #include "server/metadata/evaluator.h"
+#include "server/metadata/path_glob.h"
 #include "server/metadata/tasks.h"
 
 #include <algorithm>
 #include <cstdlib>
-#include <glob.h>
 #include <regex.h>
 #include <system_error>
 
@@ -208,20 +208,6 @@ std::vector<LayerCollection> Loader::collections() {
   return out;
 }
 
-std::vector<std::string> glob_files(const std::string& pattern) {
-  std::vector<std::string> out;
-  glob_t g{};
-  // Sorted below, bytewise: glob's own order follows the locale.
-  if (::glob(pattern.c_str(), GLOB_NOSORT, nullptr, &g) == 0) {
-    for (std::size_t i = 0; i < g.gl_pathc; ++i) {
-      out.emplace_back(g.gl_pathv[i]);
-    }
-  }
-  ::globfree(&g);
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // Settings read from a loaded configuration; an expansion error is recorded and reads as "".
 struct Settings {
   const DataStore& d;
@@ -263,8 +249,9 @@ void collect_files(const Settings& var, const fs::path& topdir, Configuration& c
   // component, which costs more than the rest of finding a thousand recipes.
   std::vector<std::string> recipes;
   std::vector<fs::path> appends;
+  PathGlob glob;
   for (const std::string& pattern : patterns) {
-    for (const std::string& file : glob_files(from_topdir(topdir, pattern).string())) {
+    for (const std::string& file : glob.expand(from_topdir(topdir, pattern).string())) {
       if (std::any_of(mask.begin(), mask.end(), [&](const auto& r) { return r->search(file); })) {
         continue;
       }
