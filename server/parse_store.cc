@@ -33,12 +33,6 @@ CREATE TABLE IF NOT EXISTS context(key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS layers(file TEXT PRIMARY KEY, layer BLOB NOT NULL);
 )";
 
-// Work spread over the cores past this much. Stats of files in a few directories hardly go
-// faster on a second thread (their lookups contend in the kernel), which would only take the
-// core the configuration parse runs on: they spread out past a few thousand files only.
-constexpr size_t k_decodes_per_thread = 128;
-constexpr size_t k_checks_per_thread = 4096;
-
 const std::string& own_build_id() {
   static const std::string id = common::executable_build_id("/proc/self/exe");
   return id;
@@ -137,80 +131,21 @@ void remove_database(const std::filesystem::path& path) {
 
 } // namespace
 
-/// What a store holds of the parse that saved it: read before any recipe is decoded, and
-/// checked against the disk.
-struct SavedParse {
-  metadata::FileLog configuration; ///< what the configuration was parsed from
-  std::string bytes;               ///< the snapshot's encoding: `snapshot` points into it
-  metadata::RecipeSnapshot snapshot;
-  std::vector<char> same; ///< per file of the snapshot: it still looks as it was seen
-};
-
-namespace {
-
-// The parse saved in `db` if this binary saved it, its files not yet checked; null if none.
-std::unique_ptr<SavedParse> read_saved(sqlite3* db) {
-  if (context_value(db, "build_id") != own_build_id()) {
-    return nullptr;
-  }
-  auto log = context_value(db, "configuration");
-  auto configuration = log ? metadata::decode_file_log(*log) : std::nullopt;
-  auto bytes = configuration ? context_value(db, "recipes") : std::nullopt;
-  if (!bytes) {
-    return nullptr;
-  }
-  auto saved = std::make_unique<SavedParse>();
-  saved->configuration = std::move(*configuration);
-  saved->bytes = std::move(*bytes);
-  auto snapshot = metadata::decode_snapshot(saved->bytes);
-  if (!snapshot) {
-    return nullptr;
-  }
-  saved->snapshot = std::move(*snapshot);
-  return saved;
-}
-
-// Which files the saved recipes used still look as they did: a stat each (the snapshot names
-// each path once), relative to its directory, opened once: a path walked from the root costs
-// a third more, and a thousand recipes share a few directories.
-void check_files(SavedParse& saved, metadata::SettledContents& settled) {
-  const auto& files = saved.snapshot.files;
-  std::unordered_map<std::string_view, common::UniqueFd> directories;
-  std::vector<std::pair<int, const char*>> where(files.size(), {AT_FDCWD, nullptr});
-  for (size_t i = 0; i < files.size(); ++i) {
-    const std::string& path = files[i].path.str();
-    size_t slash = path.rfind('/');
-    where[i].second = path.c_str() + (slash == std::string::npos ? 0 : slash + 1);
-    if (slash != std::string::npos) {
-      auto [directory, added] = directories.try_emplace(std::string_view(path).substr(0, slash));
-      if (added) {
-        std::string name = slash == 0 ? "/" : path.substr(0, slash);
-        directory->second.reset(::open(name.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-      }
-      where[i].first = directory->second.get(); // -1 when it is gone: so is the file
-    }
-  }
-  metadata::FileStatCache stats(&settled);
-  saved.same.resize(files.size());
-  parallel_for(files.size(), k_checks_per_thread, [&](size_t i) {
-    auto [directory, name] = where[i];
-    auto now = directory == -1 ? metadata::FileState{}
-                               : metadata::file_state_at(directory, name, files[i].state.read);
-    saved.same[i] = metadata::still_as_seen(files[i], now, stats);
-  });
-}
-
-} // namespace
-
-/// The layers of the recipes one load returned, read from the store all at once when the first
-/// is needed, or when the store is about to change or close (`keep`). Recipes may ask from any
-/// thread; the database is used by one at a time, under the lock.
-class StoredLayers {
+/// The recipes of one load, and what they build their datastores from on first use: the
+/// configuration, given once it is loaded, and their layers, read from the store all at once
+/// when the first is needed, or when the store is about to change or close (`keep`). Recipes
+/// may ask from any thread; the database is used by one at a time, under the lock.
+class StoredRecipes : public metadata::RecipeSource {
 public:
-  explicit StoredLayers(sqlite3* db) : m_db(db) {}
+  explicit StoredRecipes(sqlite3* db) : m_db(db) {}
+
+  void set_configuration(std::shared_ptr<const metadata::Configuration> config) {
+    m_config = std::move(config);
+  }
+  const metadata::Configuration& configuration() const override { return *m_config; }
 
   /// The layer saved for `file`, handed out once.
-  std::optional<std::string> take(const std::string& file) {
+  std::optional<std::string> layer(const std::string& file) override {
     std::lock_guard lock(m_mutex);
     read_all();
     auto found = m_layers.find(file);
@@ -241,10 +176,84 @@ private:
     m_db = nullptr;
   }
 
+  std::shared_ptr<const metadata::Configuration> m_config;
   std::mutex m_mutex;
   sqlite3* m_db; ///< until the layers are read
   std::unordered_map<std::string, std::string> m_layers;
 };
+
+/// What a store holds of the parse that saved it: its recipes decoded, and which of the files
+/// they used still look as they were seen, for a configuration yet to be compared.
+struct SavedParse {
+  metadata::FileLog configuration; ///< what the configuration was parsed from
+  std::string bytes;               ///< the snapshot's encoding: `snapshot` points into it
+  metadata::RecipeSnapshot snapshot;
+  std::shared_ptr<StoredRecipes> source;
+  std::vector<std::optional<metadata::Recipe>> recipes; ///< null: did not decode
+  std::vector<char> same; ///< per file of the snapshot: it still looks as it was seen
+};
+
+namespace {
+
+// The parse saved in `db` if this binary saved it, its files not yet checked; null if none.
+std::unique_ptr<SavedParse> read_saved(sqlite3* db) {
+  if (context_value(db, "build_id") != own_build_id()) {
+    return nullptr;
+  }
+  auto log = context_value(db, "configuration");
+  auto configuration = log ? metadata::decode_file_log(*log) : std::nullopt;
+  auto bytes = configuration ? context_value(db, "recipes") : std::nullopt;
+  if (!bytes) {
+    return nullptr;
+  }
+  auto saved = std::make_unique<SavedParse>();
+  saved->configuration = std::move(*configuration);
+  saved->bytes = std::move(*bytes);
+  auto snapshot = metadata::decode_snapshot(saved->bytes);
+  if (!snapshot) {
+    return nullptr;
+  }
+  saved->snapshot = std::move(*snapshot);
+  saved->source = std::make_shared<StoredRecipes>(db);
+  return saved;
+}
+
+// Decode the saved recipes, and find which files they used still look as they did: a stat
+// each (the snapshot names each path once), relative to its directory, opened once: a path
+// walked from the root costs a third more, and a thousand recipes share a few directories.
+void decode_and_check(SavedParse& saved, metadata::SettledContents& settled,
+                      JoinableRounds& rounds) {
+  saved.recipes.resize(saved.snapshot.recipes.size());
+  rounds.run(saved.recipes.size(), [&](size_t i) {
+    saved.recipes[i] = metadata::decode_recipe(saved.snapshot, i, saved.source);
+  });
+  const auto& files = saved.snapshot.files;
+  std::unordered_map<std::string_view, common::UniqueFd> directories;
+  std::vector<std::pair<int, const char*>> where(files.size(), {AT_FDCWD, nullptr});
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string& path = files[i].path.str();
+    size_t slash = path.rfind('/');
+    where[i].second = path.c_str() + (slash == std::string::npos ? 0 : slash + 1);
+    if (slash != std::string::npos) {
+      auto [directory, added] = directories.try_emplace(std::string_view(path).substr(0, slash));
+      if (added) {
+        std::string name = slash == 0 ? "/" : path.substr(0, slash);
+        directory->second.reset(::open(name.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+      }
+      where[i].first = directory->second.get(); // -1 when it is gone: so is the file
+    }
+  }
+  metadata::FileStatCache stats(&settled);
+  saved.same.resize(files.size());
+  rounds.run(files.size(), [&](size_t i) {
+    auto [directory, name] = where[i];
+    auto now = directory == -1 ? metadata::FileState{}
+                               : metadata::file_state_at(directory, name, files[i].state.read);
+    saved.same[i] = metadata::still_as_seen(files[i], now, stats);
+  });
+}
+
+} // namespace
 
 common::Result<ParseStore> ParseStore::open(const std::filesystem::path& path) {
   std::error_code ec;
@@ -261,7 +270,8 @@ common::Result<ParseStore> ParseStore::open(const std::filesystem::path& path) {
 }
 
 std::optional<ParseStore> ParseStore::preload(const std::filesystem::path& path,
-                                              metadata::SettledContents& settled) {
+                                              metadata::SettledContents& settled,
+                                              JoinableRounds& rounds) {
   auto db = open_database(path, false);
   if (!db) {
     return std::nullopt;
@@ -269,7 +279,7 @@ std::optional<ParseStore> ParseStore::preload(const std::filesystem::path& path,
   ParseStore store(*db);
   store.m_preloaded = read_saved(*db);
   if (store.m_preloaded) {
-    check_files(*store.m_preloaded, settled);
+    decode_and_check(*store.m_preloaded, settled, rounds);
   }
   return store;
 }
@@ -328,30 +338,22 @@ ParseStore::load(std::shared_ptr<const metadata::Configuration> config,
     return {};
   }
   if (!preloaded) {
-    check_files(*saved, settled);
+    JoinableRounds alone;
+    decode_and_check(*saved, settled, alone);
   }
-  const auto& snapshot = saved->snapshot;
+  saved->source->set_configuration(config);
   const auto& same = saved->same;
-  auto layers = std::make_shared<StoredLayers>(m_db);
-  metadata::LayerSource source = [layers](const std::string& file) { return layers->take(file); };
-  std::vector<std::optional<metadata::Recipe>> decoded(snapshot.recipes.size());
-  parallel_for(decoded.size(), k_decodes_per_thread, [&](size_t i) {
-    const auto& files = snapshot.recipes[i].files;
-    if (std::all_of(files.begin(), files.end(), [&](uint32_t id) { return same[id] != 0; })) {
-      decoded[i] = metadata::decode_recipe(snapshot, i, config, source);
-      if (decoded[i] && decoded[i]->appends != config->appends_for(decoded[i]->file)) {
-        decoded[i].reset();
-      }
-    }
-  });
   std::vector<metadata::Recipe> holding;
-  holding.reserve(decoded.size());
-  for (auto& recipe : decoded) {
-    if (recipe) {
+  holding.reserve(saved->recipes.size());
+  for (size_t i = 0; i < saved->recipes.size(); ++i) {
+    auto& recipe = saved->recipes[i];
+    const auto& files = saved->snapshot.recipes[i].files;
+    if (recipe && recipe->appends == config->appends_for(recipe->file) &&
+        std::all_of(files.begin(), files.end(), [&](uint32_t id) { return same[id] != 0; })) {
       holding.push_back(std::move(*recipe));
     }
   }
-  m_layers = std::move(layers);
+  m_layers = std::move(saved->source);
   return holding;
 }
 

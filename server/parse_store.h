@@ -28,7 +28,8 @@ struct sqlite3;
 
 namespace bbrun::server {
 
-class StoredLayers;
+class JoinableRounds;
+class StoredRecipes;
 struct SavedParse;
 
 class ParseStore {
@@ -37,11 +38,12 @@ public:
 
   /// Open or create the store at `path` (and its directory).
   static common::Result<ParseStore> open(const std::filesystem::path& path);
-  /// The store at `path`, if there is one in this format, with what `load` reads and checks
-  /// before it decodes done already: for a new server to do while it parses its configuration.
-  /// Creates nothing and logs nothing.
+  /// The store at `path`, if there is one in this format, with what `load` reads, decodes and
+  /// checks done already: for a new server to do while it parses its configuration, in
+  /// `rounds` that the thread parsing it may join. Creates nothing and logs nothing.
   static std::optional<ParseStore> preload(const std::filesystem::path& path,
-                                           metadata::SettledContents& settled);
+                                           metadata::SettledContents& settled,
+                                           JoinableRounds& rounds);
   /// Where the store of `config` lives.
   static std::filesystem::path path_for(const metadata::Configuration& config,
                                         const std::filesystem::path& builddir);
@@ -78,7 +80,7 @@ private:
   void keep_layers();
 
   sqlite3* m_db = nullptr;
-  std::shared_ptr<StoredLayers> m_layers;  ///< of the last load
+  std::shared_ptr<StoredRecipes> m_layers; ///< of the last load
   std::unique_ptr<SavedParse> m_preloaded; ///< for the next load, by `preload`
   /// The store holds the context of the configuration last loaded or saved, and a layer for
   /// each recipe of its snapshot.

@@ -127,7 +127,12 @@ void MetadataCache::preload() {
   m_preloaded_path = ParseStore::path_in(m_options.builddir / "tmp");
   // The path by value: the thread may still run while this object is destroyed.
   m_preloaded = std::async(std::launch::async, [this, path = m_preloaded_path] {
-    return ParseStore::preload(path, m_settled);
+    // However it ends: the first parse may be waiting to join its work.
+    struct Finish {
+      JoinableRounds& rounds;
+      ~Finish() { rounds.finish(); }
+    } finish{m_preload_rounds};
+    return ParseStore::preload(path, m_settled, m_preload_rounds);
   });
 }
 
@@ -197,7 +202,11 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
     }
   } else {
     auto loaded = metadata::load_configuration(m_options);
-    // Taken whatever happens: no thread of this parse outlives it.
+    // Taken whatever happens: no thread of this parse outlives it. Helped first: what is left
+    // of its work is this parse's next step.
+    if (m_preloaded.valid()) {
+      m_preload_rounds.join();
+    }
     auto preloaded = m_preloaded.valid() ? m_preloaded.get() : std::nullopt;
     if (!loaded) {
       m_last.reset();

@@ -8,6 +8,7 @@
 #include "server/metadata/configuration.h"
 #include "server/metadata/file_log.h"
 #include "server/metadata/recipe.h"
+#include "server/parallel.h"
 #include "server/parse_store.h"
 
 #include <filesystem>
@@ -43,10 +44,10 @@ public:
   common::Result<std::shared_ptr<const ParsedMetadata>> parse(EventSink& events);
 
   /// Start reading the parse cache on a thread of its own, for the first `parse` to take: a new
-  /// server is asked to parse almost always, and can check the saved recipes against the disk
-  /// while it parses its configuration. Only the store where TMPDIR is `${TOPDIR}/tmp`, the
-  /// usual place, is read ahead. Call before the first parse; the thread has finished when
-  /// that parse returns.
+  /// server is asked to parse almost always, and can decode the saved recipes and check them
+  /// against the disk while it parses its configuration (and then helps). Only the store where
+  /// TMPDIR is `${TOPDIR}/tmp`, the usual place, is read ahead. Call before the first parse; the
+  /// thread has finished when that parse returns.
   void preload();
   /// Drop what `preload` read if no parse took it: the files it checked may have changed since
   /// (a parse for a later command). Waits for its thread.
@@ -68,6 +69,7 @@ private:
   metadata::LoadOptions m_options;
   metadata::SettledContents m_settled; ///< spares reading files again in later checks
   std::filesystem::path m_preloaded_path;
+  JoinableRounds m_preload_rounds; ///< the read-ahead's work, which the first parse joins
   std::future<std::optional<ParseStore>> m_preloaded; ///< after what its thread uses
   std::optional<ParseStore> m_store;
   std::filesystem::path m_store_path; ///< where m_store is: TMPDIR may change between parses

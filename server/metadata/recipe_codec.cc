@@ -356,8 +356,7 @@ std::optional<RecipeSnapshot> decode_snapshot(std::string_view bytes) {
 }
 
 std::optional<Recipe> decode_recipe(const RecipeSnapshot& snapshot, size_t index,
-                                    std::shared_ptr<const Configuration> config,
-                                    LayerSource layer) {
+                                    std::shared_ptr<RecipeSource> source) {
   const auto& entry = snapshot.recipes.at(index);
   ByteReader in(entry.header);
   Recipe recipe;
@@ -383,10 +382,9 @@ std::optional<Recipe> decode_recipe(const RecipeSnapshot& snapshot, size_t index
     log->restore(snapshot.files[id].path, snapshot.files[id].state);
   }
   recipe.files = std::move(log);
-  recipe.data = RecipeData::deferred(
-      [layer = std::move(layer), config = std::move(config), file = recipe.file]() {
-        return build_layer(layer(file), *config, file);
-      });
+  recipe.data = RecipeData::deferred([source = std::move(source), file = recipe.file]() {
+    return build_layer(source->layer(file), source->configuration(), file);
+  });
   return recipe;
 }
 

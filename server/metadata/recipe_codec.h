@@ -6,7 +6,6 @@
 #include "server/metadata/file_log.h"
 #include "server/metadata/recipe.h"
 
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,17 +36,24 @@ struct RecipeSnapshot {
 /// nullopt when `bytes` are not a whole snapshot (truncated, garbage).
 std::optional<RecipeSnapshot> decode_snapshot(std::string_view bytes);
 
-/// Where a decoded recipe's layer comes from on first use: the bytes of the recipe in `file`, or
-/// nullopt when they are not to be had.
-using LayerSource = std::function<std::optional<std::string>(const std::string& file)>;
+/// What the recipes of one load build their datastores from, on first use: the configuration
+/// they were parsed over and each one's saved layer. Recipes may be decoded before their
+/// configuration is loaded (a new server reads its parse cache meanwhile): the source must have
+/// it by the time any of them is used. Used from any thread.
+class RecipeSource {
+public:
+  virtual ~RecipeSource() = default;
+  virtual const Configuration& configuration() const = 0;
+  /// The saved layer of the recipe in `file`, or nullopt when it is not to be had.
+  virtual std::optional<std::string> layer(const std::string& file) = 0;
+};
 
-/// Recipe `index` of `snapshot`, over `config` (loaded just now). Its datastore is built on first
-/// use (RecipeData) from what `layer` yields, its python `def` functions then defined again
-/// through the configuration's evaluator as parsing did; layer bytes that are missing or fail
-/// their checksum are logged, and the recipe is parsed again from its file instead. nullopt when
-/// the header does not decode.
+/// Recipe `index` of `snapshot`. Its datastore is built on first use (RecipeData) from the layer
+/// `source` yields, its python `def` functions then defined again through the configuration's
+/// evaluator as parsing did; a layer that is missing or fails its checksum is logged, and the
+/// recipe is parsed again from its file instead. nullopt when the header does not decode.
 std::optional<Recipe> decode_recipe(const RecipeSnapshot& snapshot, size_t index,
-                                    std::shared_ptr<const Configuration> config, LayerSource layer);
+                                    std::shared_ptr<RecipeSource> source);
 
 std::string encode_file_log(const FileLog& log);
 std::optional<FileLog> decode_file_log(std::string_view bytes);

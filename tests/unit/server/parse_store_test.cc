@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 // The parse cache on disk, on real files: a new server's recipes read their variables from it
 // only when used, and never lose them to a later write of the store.
+#include "server/parallel.h"
 #include "server/parse_store.h"
 #include "tests/testing/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+
+#include <future>
 
 namespace bbrun::server {
 namespace {
@@ -141,7 +144,25 @@ TEST_F(ParseStoreTest, APreloadedStoreGivesWhatALoadWould) {
   // only, with its variables.
   save_all(*configuration());
   m_tmp.write("meta/recipes/a_1.0.bb", "OWN = \"a, longer now\"\n");
-  auto store = ParseStore::preload(path(), m_settled);
+  JoinableRounds rounds;
+  auto store = ParseStore::preload(path(), m_settled, rounds);
+  ASSERT_TRUE(store);
+  expect_only_b(*store);
+}
+
+TEST_F(ParseStoreTest, APreloadJoinedByAnotherThreadGivesWhatALoadWould) {
+  // Given the read-ahead on a thread of its own and this thread joining its work, as a new
+  // server does, we should get the same as a load: the recipe not edited.
+  save_all(*configuration());
+  m_tmp.write("meta/recipes/a_1.0.bb", "OWN = \"a, longer now\"\n");
+  JoinableRounds rounds;
+  auto preloaded = std::async(std::launch::async, [&] {
+    auto store = ParseStore::preload(path(), m_settled, rounds);
+    rounds.finish();
+    return store;
+  });
+  rounds.join();
+  auto store = preloaded.get();
   ASSERT_TRUE(store);
   expect_only_b(*store);
 }
@@ -151,14 +172,16 @@ TEST_F(ParseStoreTest, AConfigurationEditedAfterThePreloadGetsNoSavedRecipes) {
   // (the store's own check of the configuration's files saw them unchanged), we should get
   // no recipe: they were parsed over other text.
   save_all(*configuration());
-  auto store = ParseStore::preload(path(), m_settled);
+  JoinableRounds rounds;
+  auto store = ParseStore::preload(path(), m_settled, rounds);
   ASSERT_TRUE(store);
   m_tmp.write("defaults/conf/bitbake.conf", "TMPDIR ?= \"${TOPDIR}/tmp\"\nOWN = \"conf\"\n");
   EXPECT_TRUE(store->load(configuration(), m_settled).empty());
 }
 
 TEST_F(ParseStoreTest, NoStoreIsCreatedToBePreloaded) {
-  EXPECT_FALSE(ParseStore::preload(path(), m_settled));
+  JoinableRounds rounds;
+  EXPECT_FALSE(ParseStore::preload(path(), m_settled, rounds));
   EXPECT_FALSE(std::filesystem::exists(path().parent_path()));
 }
 

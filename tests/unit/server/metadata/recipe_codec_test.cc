@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
 namespace bbrun::server::metadata {
 namespace {
 
@@ -38,14 +40,35 @@ Recipe recipe_over(const Configuration& config,
   return recipe;
 }
 
-// `recipe` alone through a snapshot and back, its layer from `layer`.
+using Layers = std::function<std::optional<std::string>(const std::string& file)>;
+
+// A configuration and the layers a function gives.
+class TestSource : public RecipeSource {
+public:
+  TestSource(std::shared_ptr<const Configuration> config, Layers layers)
+      : m_config(std::move(config)), m_layers(std::move(layers)) {}
+  const Configuration& configuration() const override { return *m_config; }
+  std::optional<std::string> layer(const std::string& file) override { return m_layers(file); }
+
+private:
+  std::shared_ptr<const Configuration> m_config;
+  Layers m_layers;
+};
+
+std::shared_ptr<RecipeSource> source(
+    std::shared_ptr<const Configuration> config,
+    Layers layers = [](const std::string&) { return std::optional<std::string>(); }) {
+  return std::make_shared<TestSource>(std::move(config), std::move(layers));
+}
+
+// `recipe` alone through a snapshot and back, its layer from `layers`.
 std::optional<Recipe> round_trip(const Recipe& recipe,
                                  const std::shared_ptr<const Configuration>& config,
-                                 LayerSource layer) {
+                                 Layers layers) {
   std::string bytes = encode_snapshot({&recipe});
   auto snapshot = decode_snapshot(bytes);
   EXPECT_TRUE(snapshot);
-  return snapshot ? decode_recipe(*snapshot, 0, config, std::move(layer)) : std::nullopt;
+  return snapshot ? decode_recipe(*snapshot, 0, source(config, std::move(layers))) : std::nullopt;
 }
 
 TEST(RecipeCodecTest, DecodedRecipeReadsAsTheOriginal) {
@@ -98,9 +121,8 @@ TEST(RecipeCodecTest, SnapshotsKeepEachPathOnceAndEachRecipesLog) {
   auto snapshot = decode_snapshot(bytes);
   ASSERT_TRUE(snapshot);
   EXPECT_EQ(snapshot->files.size(), 4u);
-  auto no_layer = [](const std::string&) { return std::optional<std::string>(); };
   for (size_t i = 0; i < 2; ++i) {
-    auto decoded = decode_recipe(*snapshot, i, config, no_layer);
+    auto decoded = decode_recipe(*snapshot, i, source(config));
     ASSERT_TRUE(decoded);
     const auto& original = i == 0 ? a : b;
     EXPECT_EQ(decoded->file, original.file);
@@ -111,18 +133,17 @@ TEST(RecipeCodecTest, SnapshotsKeepEachPathOnceAndEachRecipesLog) {
     EXPECT_TRUE(decoded->files->unchanged());
   }
   dir.write("common.inc", "C = \"changed\"\n");
-  EXPECT_FALSE(decode_recipe(*snapshot, 1, config, no_layer)->files->unchanged());
+  EXPECT_FALSE(decode_recipe(*snapshot, 1, source(config))->files->unchanged());
 }
 
 TEST(RecipeCodecTest, DamagedSnapshotsAreRefused) {
   auto config = configuration();
   auto recipe = recipe_over(*config);
   std::string bytes = encode_snapshot({&recipe});
-  auto no_layer = [](const std::string&) { return std::optional<std::string>(); };
   // Refused whole, or the recipe's header refused.
   auto refused = [&](std::string_view damaged) {
     auto snapshot = decode_snapshot(damaged);
-    return !snapshot || snapshot->recipes.empty() || !decode_recipe(*snapshot, 0, config, no_layer);
+    return !snapshot || snapshot->recipes.empty() || !decode_recipe(*snapshot, 0, source(config));
   };
   for (size_t size = 0; size < bytes.size(); ++size) {
     EXPECT_TRUE(refused(bytes.substr(0, size))) << "cut at " << size;
@@ -144,7 +165,7 @@ TEST(RecipeCodecTest, DamagedOrMissingLayerIsParsedAgainFromTheFile) {
   ASSERT_NE(at, std::string::npos);
   flipped[at + 2] = 'b';
   for (const auto& layer : {std::optional(flipped), std::optional<std::string>()}) {
-    auto decoded = round_trip(recipe, config, [&](const std::filesystem::path&) { return layer; });
+    auto decoded = round_trip(recipe, config, [&](const std::string&) { return layer; });
     ASSERT_TRUE(decoded);
     EXPECT_EQ(*decoded->data->get_var("A"), "from the file");
     EXPECT_EQ(*decoded->data->get_var("PV"), "1.0");
