@@ -189,8 +189,9 @@ struct SavedParse {
   std::string bytes;               ///< the snapshot's encoding: `snapshot` points into it
   metadata::RecipeSnapshot snapshot;
   std::shared_ptr<StoredRecipes> source;
-  std::vector<std::optional<metadata::Recipe>> recipes; ///< null: did not decode
-  std::vector<char> same; ///< per file of the snapshot: it still looks as it was seen
+  std::vector<metadata::Recipe> recipes;
+  std::vector<char> decoded; ///< per recipe: its header decoded
+  std::vector<char> same;    ///< per file of the snapshot: it still looks as it was seen
 };
 
 namespace {
@@ -224,8 +225,12 @@ std::unique_ptr<SavedParse> read_saved(sqlite3* db) {
 void decode_and_check(SavedParse& saved, metadata::SettledContents& settled,
                       JoinableRounds& rounds) {
   saved.recipes.resize(saved.snapshot.recipes.size());
+  saved.decoded.resize(saved.recipes.size());
   rounds.run(saved.recipes.size(), [&](size_t i) {
-    saved.recipes[i] = metadata::decode_recipe(saved.snapshot, i, saved.source);
+    if (auto recipe = metadata::decode_recipe(saved.snapshot, i, saved.source)) {
+      saved.recipes[i] = std::move(*recipe);
+      saved.decoded[i] = 1;
+    }
   });
   const auto& files = saved.snapshot.files;
   std::unordered_map<std::string_view, common::UniqueFd> directories;
@@ -343,16 +348,20 @@ ParseStore::load(std::shared_ptr<const metadata::Configuration> config,
   }
   saved->source->set_configuration(config);
   const auto& same = saved->same;
-  std::vector<metadata::Recipe> holding;
-  holding.reserve(saved->recipes.size());
-  for (size_t i = 0; i < saved->recipes.size(); ++i) {
-    auto& recipe = saved->recipes[i];
-    const auto& files = saved->snapshot.recipes[i].files;
-    if (recipe && recipe->appends == config->appends_for(recipe->file) &&
+  // Those that hold stay where they are (usually all of them), the others are closed over.
+  std::vector<metadata::Recipe> holding = std::move(saved->recipes);
+  size_t kept = 0;
+  for (size_t i = 0; i < holding.size(); ++i) {
+    auto files = saved->snapshot.files_of(saved->snapshot.recipes[i]);
+    if (saved->decoded[i] != 0 && holding[i].appends == config->appends_for(holding[i].file) &&
         std::all_of(files.begin(), files.end(), [&](uint32_t id) { return same[id] != 0; })) {
-      holding.push_back(std::move(*recipe));
+      if (kept != i) {
+        holding[kept] = std::move(holding[i]);
+      }
+      ++kept;
     }
   }
+  holding.erase(holding.begin() + static_cast<std::ptrdiff_t>(kept), holding.end());
   m_layers = std::move(saved->source);
   return holding;
 }

@@ -10,7 +10,6 @@
 #include <atomic>
 #include <optional>
 #include <thread>
-#include <unordered_map>
 #include <unordered_set>
 
 namespace bbrun::server {
@@ -101,6 +100,30 @@ std::vector<char> check_still_valid(const std::vector<metadata::Recipe>& recipes
   return valid;
 }
 
+// For each of `files` (sorted, as BBFILES' expansion is), the recipe among `candidates` parsed
+// from it, or null. A walk through both in order: they usually come sorted already.
+std::vector<const metadata::Recipe*>
+match_by_file(const std::vector<std::string>& files,
+              std::vector<const metadata::Recipe*> candidates) {
+  auto by_file = [](const metadata::Recipe* a, const metadata::Recipe* b) {
+    return a->file < b->file;
+  };
+  if (!std::is_sorted(candidates.begin(), candidates.end(), by_file)) {
+    std::sort(candidates.begin(), candidates.end(), by_file);
+  }
+  std::vector<const metadata::Recipe*> matched(files.size());
+  auto next = candidates.begin();
+  for (size_t i = 0; i < files.size(); ++i) {
+    while (next != candidates.end() && (*next)->file < files[i]) {
+      ++next;
+    }
+    if (next != candidates.end() && (*next)->file == files[i]) {
+      matched[i] = *next;
+    }
+  }
+  return matched;
+}
+
 } // namespace
 
 void send_log_message(EventSink& events, std::string_view level, std::string_view message) {
@@ -184,20 +207,19 @@ void MetadataCache::save(const ParsedMetadata& parsed,
 common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(EventSink& events) {
   double started = protocol::monotonic_seconds();
   auto parsed = std::make_shared<ParsedMetadata>();
-  // By the path's text: comparing std::filesystem::path objects walks their components. The
-  // recipes are the last parse's, or those `saved` (this parse's own: moved, not copied).
-  std::unordered_map<std::string_view, const metadata::Recipe*> previous;
+  // The recipes that may be reused: the last parse's still valid, or those `saved` (this
+  // parse's own: moved, not copied).
+  std::vector<const metadata::Recipe*> candidates;
   std::vector<metadata::Recipe> saved;
   bool config_unchanged = false;
   if (auto config = unchanged_configuration()) {
     config_unchanged = true;
     parsed->config = std::move(*config);
     const auto& recipes = m_last->recipes;
-    previous.reserve(recipes.size());
     auto valid = check_still_valid(recipes, parsed->config, m_settled);
     for (size_t i = 0; i < recipes.size(); ++i) {
       if (valid[i] != 0) {
-        previous[recipes[i].file] = &recipes[i];
+        candidates.push_back(&recipes[i]);
       }
     }
   } else {
@@ -214,20 +236,16 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
     }
     parsed->config = std::move(*loaded);
     saved = saved_recipes(parsed->config, std::move(preloaded));
-    previous.reserve(saved.size());
     for (const auto& recipe : saved) {
-      previous[recipe.file] = &recipe;
+      candidates.push_back(&recipe);
     }
   }
   const auto& files = parsed->config.recipe_files;
-  // For each file, the recipe to reuse, or null: parse it. Resolved before any is moved out
-  // of `saved`, which takes its key with it.
-  std::vector<const metadata::Recipe*> reused(files.size());
+  // For each file, the recipe to reuse, or null: parse it.
+  auto reused = match_by_file(files, std::move(candidates));
   std::vector<std::filesystem::path> wanted;
   for (size_t i = 0; i < files.size(); ++i) {
-    if (auto found = previous.find(files[i]); found != previous.end()) {
-      reused[i] = found->second;
-    } else {
+    if (reused[i] == nullptr) {
       wanted.push_back(files[i]);
     }
   }
@@ -242,6 +260,16 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
     for (const auto& message : messages.take()) {
       send_log_message(events, message.level, message.text);
     }
+  }
+  const size_t from_disk = saved.size();
+  // A new server whose saved recipes all hold: they are the parse, in file order already.
+  bool all_saved = wanted.empty() && saved.size() == files.size();
+  for (size_t i = 0; all_saved && i < files.size(); ++i) {
+    all_saved = reused[i] == &saved[i];
+  }
+  if (all_saved) {
+    parsed->recipes = std::move(saved);
+    reused.clear();
   }
   // Keep file order: reused and new recipes interleave.
   auto fresh = parser.results().begin();
@@ -268,7 +296,7 @@ common::Result<std::shared_ptr<const ParsedMetadata>> MetadataCache::parse(Event
                                                               {"cached", cached},
                                                               {"errors", parsed->errors.size()}}));
   common::log::info("{} recipes: {} parsed, {} from the parse cache on disk, {} kept; {:.1f} ms",
-                    files.size(), wanted.size(), saved.size(), cached - saved.size(),
+                    files.size(), wanted.size(), from_disk, cached - from_disk,
                     (protocol::monotonic_seconds() - started) * 1000);
   // Nothing changed: hand out the same object, so what callers derived from it still holds.
   if (config_unchanged && wanted.empty() && files == m_last->config.recipe_files) {

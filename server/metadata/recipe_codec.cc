@@ -339,13 +339,14 @@ std::optional<RecipeSnapshot> decode_snapshot(std::string_view bytes) {
   }
   snapshot.recipes.resize(in.count(2));
   for (auto& recipe : snapshot.recipes) {
-    recipe.files.resize(in.count());
-    for (auto& id : recipe.files) {
+    recipe.first_file = static_cast<uint32_t>(snapshot.file_ids.size());
+    recipe.file_count = static_cast<uint32_t>(in.count());
+    for (uint32_t i = 0; i < recipe.file_count; ++i) {
       uint64_t number = in.number();
       if (number >= snapshot.files.size()) {
         return std::nullopt;
       }
-      id = static_cast<uint32_t>(number);
+      snapshot.file_ids.push_back(static_cast<uint32_t>(number));
     }
     recipe.header = in.view();
   }
@@ -377,8 +378,8 @@ std::optional<Recipe> decode_recipe(const RecipeSnapshot& snapshot, size_t index
     return std::nullopt;
   }
   auto log = std::make_shared<FileLog>();
-  log->reserve(entry.files.size());
-  for (uint32_t id : entry.files) {
+  log->reserve(entry.file_count);
+  for (uint32_t id : snapshot.files_of(entry)) {
     log->restore(snapshot.files[id].path, snapshot.files[id].state);
   }
   recipe.files = std::move(log);

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,11 +28,18 @@ std::string encode_layer(const Recipe& recipe);
 /// with its header, a view into the snapshot's bytes (which must outlive it).
 struct RecipeSnapshot {
   struct Entry {
-    std::vector<uint32_t> files; ///< indexes into `files`: the recipe's file log
+    uint32_t first_file; ///< its file log: file_ids[first_file, first_file + file_count)
+    uint32_t file_count;
     std::string_view header;
   };
-  std::vector<LoggedPath> files; ///< each path seen, with what was seen of it, once
+  std::vector<LoggedPath> files;  ///< each path seen, with what was seen of it, once
+  std::vector<uint32_t> file_ids; ///< indexes into `files`, the recipes' logs one after another
   std::vector<Entry> recipes;
+
+  /// The indexes into `files` of the log of `recipe`.
+  std::span<const uint32_t> files_of(const Entry& recipe) const {
+    return {file_ids.data() + recipe.first_file, recipe.file_count};
+  }
 };
 /// nullopt when `bytes` are not a whole snapshot (truncated, garbage).
 std::optional<RecipeSnapshot> decode_snapshot(std::string_view bytes);
