@@ -21,12 +21,12 @@ TEST(JoinableRoundsTest, EveryItemRunsOnceWhoeverClaimsIt) {
   constexpr size_t k_items = 2000;
   std::vector<std::atomic<int>> runs(3 * k_items);
   std::atomic<int> by_joiner{0};
-  std::thread joiner;
   std::thread owner([&] {
+    const auto owner_id = std::this_thread::get_id();
     for (size_t round = 0; round < 3; ++round) {
       rounds.run(k_items, [&](size_t i) {
         ++runs[round * k_items + i];
-        if (std::this_thread::get_id() == joiner.get_id()) {
+        if (std::this_thread::get_id() != owner_id) {
           ++by_joiner;
         }
         // Slow enough for the joiner to claim a share.
@@ -38,7 +38,7 @@ TEST(JoinableRoundsTest, EveryItemRunsOnceWhoeverClaimsIt) {
     }
     rounds.finish();
   });
-  joiner = std::thread([&] { rounds.join(); });
+  std::thread joiner([&] { rounds.join(); });
   owner.join();
   joiner.join();
   for (const auto& count : runs) {
