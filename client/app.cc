@@ -3,6 +3,7 @@
 #include "client/app.h"
 
 #include "client/connection.h"
+#include "client/server_launcher.h"
 #include "client/token_escrow_owner.h"
 #include "client/ui/renderer.h"
 #include "common/paths.h"
@@ -101,13 +102,16 @@ int kill_server(const common::BuildDirPaths& paths) {
     error(reply.error().message);
     return k_exit_failed;
   }
-  // The server closes our pipes when it exits.
-  while (true) {
-    auto event = connection->next_event(-1);
-    if (!event) {
-      return k_exit_ok;
-    }
+  // The server closes our pipes as it exits; gone only once its lock is free, so that a
+  // command right after finds the build directory to itself.
+  while (connection->next_event(-1)) {
   }
+  if (!wait_for_server_exit(paths, connection->server_pid())) {
+    error(fmt::format("the server (pid {}) still holds {}", connection->server_pid(),
+                      paths.lock().string()));
+    return k_exit_failed;
+  }
+  return k_exit_ok;
 }
 
 // `make`: the enclosing make, for a build; null for other commands. `escrow`: where the server

@@ -8,10 +8,15 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <fcntl.h>
 #include <poll.h>
 #include <string>
+#include <sys/file.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -24,6 +29,8 @@ namespace {
 
 constexpr int k_ready_fd = 3;
 constexpr int k_ready_timeout_ms = 30000;
+constexpr auto k_exit_timeout = std::chrono::seconds(30);
+constexpr auto k_exit_poll_longest = std::chrono::milliseconds(20);
 
 } // namespace
 
@@ -117,6 +124,35 @@ common::Result<void> launch_server(const common::BuildDirPaths& paths,
     common::reap_child(server); // it has exited: its readiness pipe closed
   }
   return waited;
+}
+
+bool wait_for_server_exit(const common::BuildDirPaths& paths, int pid) {
+  common::UniqueFd lock(::open(paths.lock().c_str(), O_RDONLY | O_CLOEXEC));
+  if (!lock) {
+    return true;
+  }
+  auto deadline = std::chrono::steady_clock::now() + k_exit_timeout;
+  auto pause = std::chrono::milliseconds(1);
+  while (true) {
+    // The holder writes its pid after locking and truncates the file before it lets go: empty
+    // is our server on its way out, or a new one that has not written its pid yet.
+    char text[32] = {};
+    ssize_t n = ::pread(lock.get(), text, sizeof text - 1, 0);
+    int holder = n > 0 ? std::atoi(text) : 0;
+    if (holder != 0 && holder != pid) {
+      return true;
+    }
+    // A shared lock, let go at once: we only ask whether the holder has.
+    if (::flock(lock.get(), LOCK_SH | LOCK_NB) == 0) {
+      ::flock(lock.get(), LOCK_UN);
+      return true;
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, k_exit_poll_longest);
+  }
 }
 
 } // namespace bbrun::client

@@ -20,4 +20,10 @@ std::string server_executable();
 common::Result<void> launch_server(const common::BuildDirPaths& paths,
                                    std::optional<double> idle_timeout);
 
+/// Wait until the server `pid`, asked to exit, has let go of the build directory's lock: it
+/// closes its clients' pipes before it closes its databases. Returns at once when the lock
+/// names another server (a new one started meanwhile); false when `pid` still holds it after
+/// the timeout.
+bool wait_for_server_exit(const common::BuildDirPaths& paths, int pid);
+
 } // namespace bbrun::client

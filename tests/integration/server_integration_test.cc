@@ -11,6 +11,8 @@
 
 #include <array>
 #include <csignal>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -54,6 +56,24 @@ TEST_F(ServerIntegrationTest, StatusAndKillServer) {
   EXPECT_TRUE(wait_until([pid] { return !process_alive(pid); }));
   EXPECT_FALSE(fs::exists(builddir() / "bbrun.sock"));
   EXPECT_EQ(bbrun({"--status"}).exit_code, 3);
+}
+
+TEST_F(ServerIntegrationTest, KillServerReturnsOnceTheBuildDirectoryIsFree) {
+  // Given a server holding a few hundred parsed recipes (its exit takes a while after it has
+  // closed its clients' pipes), -m should return only once its lock is free: the next command
+  // must not find the directory still held.
+  for (int i = 0; i < 300; ++i) {
+    add_recipe("r" + std::to_string(i) + "_1.0.bb",
+               "DESCRIPTION = \"recipe " + std::to_string(i) + "\"\ndo_compile() {\n\ttrue\n}\n");
+  }
+  for (int round = 0; round < 5; ++round) {
+    ASSERT_EQ(bbrun({"-p"}).exit_code, 0);
+    ASSERT_EQ(bbrun({"-m"}).exit_code, 0);
+    int lock = ::open((builddir() / "bbrun.lock").c_str(), O_RDONLY | O_CLOEXEC);
+    ASSERT_GE(lock, 0);
+    EXPECT_EQ(::flock(lock, LOCK_EX | LOCK_NB), 0) << "round " << round;
+    ::close(lock);
+  }
 }
 
 TEST_F(ServerIntegrationTest, StaleSocketAndLockAreReplaced) {
