@@ -9,7 +9,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <poll.h>
 #include <sys/wait.h>
@@ -82,11 +81,13 @@ common::Result<Connection> Connection::open(const common::BuildDirPaths& paths, 
     return fail(asked.error());
   }
   *connection = Connection();
-  // If we started it ourselves (replaced by a rebuild since), it is our child: reaped, or it
-  // would stay a zombie, alive to kill(2), until we exit.
-  while (old_pid > 0 && ::waitpid(old_pid, nullptr, WNOHANG) <= 0 &&
-         (::kill(old_pid, 0) == 0 || errno == EPERM)) {
-    std::this_thread::sleep_for(k_retry_pause);
+  // It exits once idle: as long as its builds take.
+  while (!wait_for_server_exit(paths, old_pid)) {
+  }
+  // If we started it ourselves (replaced by a rebuild since), it is our child: reaped if it has
+  // exited already, else it stays a zombie, holding nothing, until we exit.
+  if (old_pid > 0) {
+    (void)::waitpid(old_pid, nullptr, WNOHANG);
   }
   return connect(paths, start, idle_timeout, jobserver, server_build);
 }

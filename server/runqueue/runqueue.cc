@@ -273,20 +273,17 @@ common::Result<exec::TaskPlan> RunQueue::plan_of(TaskIndex index) {
     auto found = known.find(node.task);
     facts = found != known.end() ? &found->second : nullptr;
   }
-  if (facts == nullptr || !facts->plan) {
-    auto plan = exec::plan_task(recipe.data, recipe.pn, node.task);
-    if (!plan || plan->python_data || facts == nullptr) {
-      if (plan) {
-        plan->environment = m_environment;
-      }
-      return plan;
-    }
+  common::Result<exec::TaskPlan> plan = facts != nullptr && facts->plan
+                                            ? *facts->plan
+                                            : exec::plan_task(recipe.data, recipe.pn, node.task);
+  if (plan && facts != nullptr && !facts->plan && !plan->python_data) {
     // Kept for the builds to come: resolving the flags and the script costs more than all the
     // rest the cooker does to start a task, and an unchanged recipe keeps its datastore.
-    facts->plan = std::make_shared<const exec::TaskPlan>(std::move(*plan));
+    facts->plan = std::make_shared<const exec::TaskPlan>(*plan);
   }
-  exec::TaskPlan plan = *facts->plan;
-  plan.environment = m_environment;
+  if (plan) {
+    plan->environment = m_environment;
+  }
   return plan;
 }
 
